@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fixed-width types for the pure core.
+ *
+ * The core (src/core/) builds in three places: the product module, the
+ * KUnit test module and userspace (fuzzers, benchmarks, simulator).  This
+ * header is the only place that knows which one it is in; every other
+ * core file includes it instead of any kernel or libc header.
+ */
+#ifndef VPMU_TYPES_H
+#define VPMU_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <linux/stddef.h>
+#else
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The kernel's names for the C99 types, so core code reads the same. */
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+#endif
+
+/**
+ * VPMU_BIT_ULL() - a 64-bit mask with only bit @n set
+ * @n: bit number, 0..63
+ */
+#define VPMU_BIT_ULL(n)		(1ULL << (n))
+
+/**
+ * VPMU_GENMASK_ULL() - a 64-bit mask of bits @l..@h inclusive
+ * @h: highest bit, 0..63
+ * @l: lowest bit, 0..@h
+ */
+#define VPMU_GENMASK_ULL(h, l) \
+	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
+
+#endif /* VPMU_TYPES_H */
