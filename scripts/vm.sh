@@ -36,5 +36,8 @@ timeout "${VPMU_VM_TIMEOUT:-300}" qemu-system-x86_64 \
 	-kernel "$bz" -initrd "$root.cpio.gz" \
 	-append "console=ttyS0 quiet oops=panic panic=-1 ${VPMU_VM_APPEND:-}" \
 	-no-reboot -nodefaults -display none -monitor none -serial stdio \
-	"$@" </dev/null >"$log" 2>&1 || rc=$?
+	"$@" </dev/null >"$log.raw" 2>&1 || rc=$?
+# The serial console ends lines with CR LF; judges match whole lines.
+tr -d '\r' <"$log.raw" >"$log"
+rm -f "$log.raw"
 exit $rc

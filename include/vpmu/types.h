@@ -18,14 +18,17 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-/* The kernel's names for the C99 types, so core code reads the same. */
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
+/*
+ * The kernel's names for the fixed-width types, so core code reads the
+ * same in both worlds; the compiler's own macros are what <stdint.h>
+ * builds uint8_t and friends from.
+ */
+typedef __UINT8_TYPE__ u8;
+typedef __UINT16_TYPE__ u16;
+typedef __UINT32_TYPE__ u32;
+typedef __UINT64_TYPE__ u64;
+typedef __INT64_TYPE__ s64;
 #endif
 
 /**

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define VPMU_CALLGRIND_CMD "valgrind --tool=callgrind --callgrind-out-file=%s --collect-atstart=no --toggle-collect=%s %s --op %s %ld >/dev/null 2>&1"
+
 static inline double vpmu_ir_per_call(const char *self, const char *fn, long n)
 {
 	char out[] = "/tmp/vpmu-cg-XXXXXX";
@@ -27,10 +29,7 @@ static inline double vpmu_ir_per_call(const char *self, const char *fn, long n)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	snprintf(cmd, sizeof(cmd),
-		 "valgrind --tool=callgrind --callgrind-out-file=%s "
-		 "--collect-atstart=no --toggle-collect=%s %s --op %s %ld "
-		 ">/dev/null 2>&1", out, fn, self, fn, n);
+	snprintf(cmd, sizeof(cmd), VPMU_CALLGRIND_CMD, out, fn, self, fn, n);
 	if (system(cmd) != 0) {
 		unlink(out);
 		return -1;
