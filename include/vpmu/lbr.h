@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vLBR lifecycle: one small state machine per vCPU that decides when
+ * the host "vLBR" perf event exists, when the guest's LBR MSRs are passed
+ * through, what DEBUGCTL holds in guest context and what the guest reads
+ * back, including the freeze of the LBR stack on a PMI.
+ *
+ * While the vLBR event exists, host perf saves and restores the LBR stack
+ * at every context switch of the vCPU thread, so the guest's records
+ * survive preemption and no other context's records reach the guest.
+ * Releasing the event ends that cost, but a later access creates a new
+ * event and host perf resets the stack: records the guest still meant to
+ * read are lost.  The policies below differ only in when they release.
+ *
+ * Freeze on PMI (IA32_DEBUGCTL.FREEZE_LBRS_ON_PMI, bit 11):
+ *  - versions 2 and 3 (legacy): the PMI clears DEBUGCTL.LBR; the guest
+ *    reads LBR = 0 and resumes by setting it again;
+ *  - version 4 and later (streamlined): the PMI sets GLOBAL_STATUS.LBR_FRZ
+ *    (bit 58); DEBUGCTL.LBR stays 1 for the guest, but the stack records
+ *    only while LBR = 1 and LBR_FRZ = 0.  Clearing LBR_FRZ through
+ *    GLOBAL_STATUS_RESET resumes, setting it through GLOBAL_STATUS_SET
+ *    freezes.  The machine emulates this by clearing LBR in the DEBUGCTL
+ *    that hardware holds in guest context while LBR_FRZ is set;
+ *  - versions 0 and 1: no freeze at all.
+ *
+ * The machine is pure: vpmu_lbr_step() reads one event and the state and
+ * writes the new state and the effects.  The glue owns the perf event,
+ * the MSR bitmap, the VMCS and GLOBAL_STATUS, and applies the effects.
+ */
+#ifndef VPMU_LBR_H
+#define VPMU_LBR_H
+
+#include <vpmu/types.h>
+
+/**
+ * enum vpmu_lbr_event_type - what happened to the vCPU
+ * @VPMU_LBR_EV_MSR_ACCESS: the guest touched an intercepted LBR MSR
+ *	(LBR_SELECT, LBR_TOS, a FROM/TO/INFO entry); the glue serves the
+ *	access after applying the effects
+ * @VPMU_LBR_EV_DEBUGCTL_WRITE: the guest wrote DEBUGCTL; value is the
+ *	written value, already checked for reserved bits by the glue
+ * @VPMU_LBR_EV_PMI: a PMI is being injected into the guest
+ * @VPMU_LBR_EV_STATUS_RESET: the guest cleared GLOBAL_STATUS bits (value,
+ *	the GLOBAL_OVF_CTRL / GLOBAL_STATUS_RESET write)
+ * @VPMU_LBR_EV_STATUS_SET: the guest set GLOBAL_STATUS bits (value, the
+ *	GLOBAL_STATUS_SET write, version 4 and later)
+ * @VPMU_LBR_EV_SCHED_OUT: the vCPU thread is scheduled out
+ * @VPMU_LBR_EV_SCHED_IN: the vCPU thread is scheduled in; the one place
+ *	where the machine releases the event (besides vCPU reset)
+ * @VPMU_LBR_EV_PV_HINT: the guest's paravirtual hint: value non-zero
+ *	means "my LBR stack is in use", zero means "I am done with it"
+ * @VPMU_LBR_EV_RESET: vCPU reset
+ */
+enum vpmu_lbr_event_type {
+	VPMU_LBR_EV_MSR_ACCESS,
+	VPMU_LBR_EV_DEBUGCTL_WRITE,
+	VPMU_LBR_EV_PMI,
+	VPMU_LBR_EV_STATUS_RESET,
+	VPMU_LBR_EV_STATUS_SET,
+	VPMU_LBR_EV_SCHED_OUT,
+	VPMU_LBR_EV_SCHED_IN,
+	VPMU_LBR_EV_PV_HINT,
+	VPMU_LBR_EV_RESET,
+};
+
+/**
+ * struct vpmu_lbr_event - one input of the machine
+ * @type: what happened
+ * @value: the MSR value or hint for the types that carry one, else ignored
+ */
+struct vpmu_lbr_event {
+	enum vpmu_lbr_event_type type;
+	u64 value;
+};
+
+/**
+ * enum vpmu_lbr_policy - when the vLBR event is released
+ *
+ * Every policy releases only at SCHED_IN (or vCPU reset), and never while
+ * the guest's DEBUGCTL.LBR is set.
+ *
+ * @VPMU_LBR_POLICY_UPSTREAM: release at sched-in when the DEBUGCTL that
+ *	hardware holds in guest context has LBR clear: today's KVM, even
+ *	while the stack is frozen.  Kept for comparison.
+ * @VPMU_LBR_POLICY_FREEZE_AWARE: UPSTREAM, but never while the stack is
+ *	frozen (legacy or streamlined).
+ * @VPMU_LBR_POLICY_PV: FREEZE_AWARE, and only after the guest's PV hint
+ *	said "inactive"; a guest that never sent a hint counts as active.
+ * @VPMU_LBR_POLICY_HYSTERESIS: FREEZE_AWARE, and only at the K-th
+ *	consecutive idle sched-in: one with DEBUGCTL.LBR clear, no freeze,
+ *	and no LBR activity the machine saw since the previous sched-in.
+ *	No timer: only sched-ins count.
+ * @VPMU_LBR_POLICY_NR: number of policies, not a policy
+ */
+enum vpmu_lbr_policy {
+	VPMU_LBR_POLICY_UPSTREAM,
+	VPMU_LBR_POLICY_FREEZE_AWARE,
+	VPMU_LBR_POLICY_PV,
+	VPMU_LBR_POLICY_HYSTERESIS,
+	VPMU_LBR_POLICY_NR,
+};
+
+/*
+ * The default policy, from tests/user/sim_lbr.c (7 traces, each with PMU
+ * versions 2 and 4; no policy leaks in any):
+ *
+ *   policy        save/restores  lost reads
+ *   UPSTREAM               3530         640
+ *   FREEZE_AWARE           3530         400
+ *   PV                     3670           0
+ *   HYSTERESIS (K=2)       3600           0
+ *
+ * UPSTREAM loses records in the five-step seed sequence and whenever the
+ * vCPU is preempted inside a PMI handler.  FREEZE_AWARE fixes those, but
+ * still loses when the guest clears DEBUGCTL.LBR itself to read the stack
+ * (context-switch path) and is preempted meanwhile.  PV loses nothing
+ * only with a guest driver that sends the hint, which no guest has today;
+ * without one it never releases (one save/restore per context switch for
+ * the vCPU's lifetime).  HYSTERESIS loses nothing with any guest, for 2%
+ * more save/restores than UPSTREAM: K + 1 sched-ins after each use.
+ */
+#define VPMU_LBR_POLICY_DEFAULT		VPMU_LBR_POLICY_HYSTERESIS
+
+/*
+ * Default K of the HYSTERESIS policy.  The sched-in that ends a slice
+ * with LBR activity never counts as idle, so a guest that clears
+ * DEBUGCTL.LBR and then reads the (passed-through) stack keeps it across
+ * up to K preemptions; the event lives K + 1 sched-ins after the last
+ * activity.  In the simulator's sweep K = 1 loses the reads that span two
+ * preemptions (42), K = 2 loses none, and each step of K costs one more
+ * save/restore per use of LBR.
+ */
+#define VPMU_LBR_HYSTERESIS_K_DEFAULT	2
+
+/**
+ * struct vpmu_lbr - the vLBR state of one vCPU
+ * @version: architectural PMU version (CPUID.0AH.EAX[7:0]); selects the
+ *	freeze kind: none below 2, legacy for 2-3, streamlined from 4
+ * @policy: the release policy
+ * @hysteresis_k: HYSTERESIS: idle sched-ins needed before release, >= 1
+ * @idle_sched_ins: HYSTERESIS: consecutive idle sched-ins so far
+ *	(saturates at @hysteresis_k)
+ * @event: the vLBR event exists (the glue was told to create it and not
+ *	yet to release it)
+ * @passthrough: the LBR MSRs are passed through; only while @event
+ * @legacy_frozen: a PMI cleared DEBUGCTL.LBR (versions 2-3) and the guest
+ *	has not set it again since
+ * @lbr_frz: GLOBAL_STATUS.LBR_FRZ as the guest sees it (version 4+)
+ * @pv_active: the last PV hint (true until the guest sends one)
+ * @active_slice: LBR activity seen since the last sched-in: an
+ *	intercepted LBR MSR access, a DEBUGCTL write with LBR set before or
+ *	after, a PMI that froze the stack, a change of LBR_FRZ
+ * @guest_debugctl: DEBUGCTL as the guest reads it
+ *
+ * Set up with vpmu_lbr_init(); change only through vpmu_lbr_step() and
+ * vpmu_lbr_set_hysteresis().
+ */
+struct vpmu_lbr {
+	u8 version;
+	enum vpmu_lbr_policy policy;
+	u8 hysteresis_k;
+	u8 idle_sched_ins;
+	bool event;
+	bool passthrough;
+	bool legacy_frozen;
+	bool lbr_frz;
+	bool pv_active;
+	bool active_slice;
+	u64 guest_debugctl;
+};
+
+/**
+ * struct vpmu_lbr_effects - what the glue must do after one step
+ * @intercept: 1. intercept the LBR MSRs (done before a release, so the
+ *	guest never reaches the MSRs without the event)
+ * @release_event: 2. release the vLBR event
+ * @create_event: 3. create the vLBR event (host perf resets the stack)
+ * @passthrough: 4. pass the LBR MSRs through.  The glue must still
+ *	intercept them, and answer reads with 0, whenever host perf has the
+ *	event inactive (LBR reclaimed by a higher-priority host event): only
+ *	the glue can see that.
+ * @hw_debugctl: 5. the DEBUGCTL hardware must hold in guest context
+ *	(GUEST_IA32_DEBUGCTL); always the current value.  LBR is set only
+ *	while the event exists and the stack is not frozen.
+ * @guest_debugctl: 6. what a guest RDMSR of DEBUGCTL returns; always the
+ *	current value
+ * @status_clear: 7. GLOBAL_STATUS bits to clear (only LBR_FRZ)
+ * @status_set: 8. GLOBAL_STATUS bits to set (only LBR_FRZ)
+ *
+ * Apply in field order.  Boolean effects are requests for this step only;
+ * never both @intercept and @passthrough, never both @create_event and
+ * @release_event.  The glue reads counter bits of GLOBAL_STATUS itself:
+ * the machine owns LBR_FRZ only.
+ */
+struct vpmu_lbr_effects {
+	bool intercept;
+	bool release_event;
+	bool create_event;
+	bool passthrough;
+	u64 hw_debugctl;
+	u64 guest_debugctl;
+	u64 status_clear;
+	u64 status_set;
+};
+
+/**
+ * vpmu_lbr_init() - set up the vLBR state of a vCPU
+ * @l: the state to initialize
+ * @pmu_version: architectural PMU version of the guest, any value
+ * @policy: release policy; an unknown value selects VPMU_LBR_POLICY_DEFAULT
+ *
+ * The result has no event, intercepted MSRs, DEBUGCTL 0, no freeze, the
+ * PV hint "active" and K = VPMU_LBR_HYSTERESIS_K_DEFAULT.
+ */
+void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
+		   enum vpmu_lbr_policy policy);
+
+/**
+ * vpmu_lbr_set_hysteresis() - set K of the HYSTERESIS policy
+ * @l: an initialized state
+ * @k: idle sched-ins before release, 1..255
+ *
+ * Takes effect at the next sched-in; the idle count so far is kept.
+ * Other policies store @k and ignore it.
+ *
+ * Return: 0, or -EINVAL for @k = 0 or above 255 (@l unchanged).
+ */
+int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k);
+
+/**
+ * vpmu_lbr_step() - feed one event to the machine
+ * @l: the vCPU's state, updated
+ * @ev: the event
+ * @out: filled completely with the effects of this step
+ *
+ * MSR_ACCESS, and a DEBUGCTL write with LBR set, create the event when it
+ * does not exist, and pass the MSRs through with it.  SCHED_IN may release
+ * it by the policy; RESET releases it, clears DEBUGCTL and LBR_FRZ and
+ * restores the initial state (version, policy and K are kept).  Status
+ * writes touch LBR_FRZ from version 4 only, and PMIs freeze from version 2
+ * only.  Whenever hardware would record with LBR set and no event exists
+ * (an UPSTREAM release while frozen, then a resume), the event is created.
+ * An unknown event type changes nothing.
+ */
+void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
+		   struct vpmu_lbr_effects *out);
+
+#endif /* VPMU_LBR_H */

@@ -1,0 +1,705 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sim_lbr: trace-driven simulator of the vLBR lifecycle (issue 5).
+ *
+ * The simulator is the judge, not a mirror of src/core/lbr.c.  It keeps
+ * three models of its own and feeds vpmu_lbr_step() only the events KVM
+ * would see:
+ *
+ *  - the architecture: what DEBUGCTL and GLOBAL_STATUS.LBR_FRZ of a real
+ *    CPU would hold for this guest, whether its LBR stack is recording,
+ *    and so which records the guest expects to read (a token per burst
+ *    of recorded branches);
+ *  - the hardware LBR stack of the CPU: whose records it holds (vCPU A,
+ *    host perf, vCPU B, or nothing after a reset);
+ *  - host perf and the glue: the vLBR event (created resets the stack;
+ *    active unless a pinned host LBR event reclaimed the LBR), its saved
+ *    copy (saved at sched-out, restored at sched-in), the MSR bitmap and
+ *    the DEBUGCTL of guest context, all set from the machine's effects
+ *    taken literally.  The one rule the glue adds is the one only it can
+ *    apply: MSRs stay intercepted while the event exists but is inactive,
+ *    and intercepted reads then return 0.
+ *
+ * A guest read is judged: another context's records are a leak; the
+ * guest expected records and got a reset, zeroed or stale stack: lost,
+ * or denied when a pinned host LBR event holds the LBR at the time (no
+ * policy can avoid that).
+ * The effects are also checked against the architecture (guest-visible
+ * DEBUGCTL and LBR_FRZ) and against each other.
+ *
+ * Exit status: 1 if any policy leaked, or any effect contradicted the
+ * architecture or itself; 0 otherwise.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vpmu/lbr.h>
+#include <vpmu/msr.h>
+
+#define DBG_LBR		VPMU_DEBUGCTL_LBR
+#define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
+#define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
+#define ST_OVF_PMC0	VPMU_BIT_ULL(0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* Whose records the hardware LBR stack holds. */
+enum sim_owner {
+	OWN_EMPTY,	/* reset: zeros */
+	OWN_A,		/* the simulated vCPU */
+	OWN_HOST,	/* host perf (perf record -b on the host) */
+	OWN_B,		/* another vCPU with its own vLBR event */
+};
+
+enum sim_op_type {
+	OP_RUN,		/* guest executes branches */
+	OP_WR_DEBUGCTL,	/* guest WRMSR DEBUGCTL, arg = value */
+	OP_READ,	/* guest reads (part of) its LBR stack */
+	OP_STATUS_RESET,	/* guest WRMSR 0x390, arg = bits */
+	OP_STATUS_SET,	/* guest WRMSR 0x391, arg = bits */
+	OP_PMI,		/* a guest counter overflowed: PMI injected */
+	OP_PV,		/* guest PV hint, arg = active */
+	OP_SCHED_OUT,	/* vCPU A preempted */
+	OP_OTHER,	/* arg = enum sim_owner running meanwhile (EMPTY: no LBR) */
+	OP_RECLAIM,	/* arg = 1: a pinned host LBR event appears, 0: goes */
+	OP_SCHED_IN,	/* vCPU A runs again */
+	OP_RESET,	/* vCPU reset */
+};
+
+struct sim_op {
+	enum sim_op_type type;
+	u64 arg;
+};
+
+struct sim_trace {
+	struct sim_op *ops;
+	size_t n, cap;
+};
+
+struct sim_stack {
+	enum sim_owner owner;
+	unsigned long tok;
+};
+
+struct sim_result {
+	unsigned long saves;	/* save/restore pairs paid by host perf */
+	unsigned long lost;	/* reads of a reset, zeroed or stale stack */
+	unsigned long denied;	/* same, while host perf holds the LBR */
+	unsigned long leaked;	/* reads of another context's records */
+	unsigned long creates;
+	unsigned long releases;
+	unsigned long reads;
+	unsigned long errors;	/* effects vs architecture or each other */
+};
+
+struct sim_world {
+	u8 version;
+	/* architecture */
+	u64 arch_debugctl;
+	bool arch_frz;
+	unsigned long expect;	/* 0: the guest expects nothing */
+	unsigned long next_tok;
+	/* hardware */
+	struct sim_stack hw;
+	/* host perf and glue */
+	bool running;
+	bool event;
+	bool event_active;
+	bool reclaimed;
+	bool saved_valid;
+	struct sim_stack saved;
+	bool passthrough;
+	u64 vmcs_debugctl;
+	bool status_frz;
+	/* the machine under judgement */
+	struct vpmu_lbr l;
+	struct sim_result r;
+};
+
+static const char *const sim_policy_name[VPMU_LBR_POLICY_NR] = {
+	[VPMU_LBR_POLICY_UPSTREAM] = "UPSTREAM",
+	[VPMU_LBR_POLICY_FREEZE_AWARE] = "FREEZE_AWARE",
+	[VPMU_LBR_POLICY_PV] = "PV",
+	[VPMU_LBR_POLICY_HYSTERESIS] = "HYSTERESIS",
+};
+
+/* ---- traces ---------------------------------------------------------- */
+
+static void emit(struct sim_trace *t, enum sim_op_type type, u64 arg)
+{
+	/* Consecutive runs are one run: records only ever get newer. */
+	if (type == OP_RUN && t->n && t->ops[t->n - 1].type == OP_RUN)
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 256;
+		t->ops = realloc(t->ops, t->cap * sizeof(*t->ops));
+		if (!t->ops) {
+			perror("realloc");
+			exit(2);
+		}
+	}
+	t->ops[t->n++] = (struct sim_op){ .type = type, .arg = arg };
+}
+
+static unsigned int sim_rand(unsigned int *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) & 0x7fff;
+}
+
+static void preempt(struct sim_trace *t, enum sim_owner other)
+{
+	emit(t, OP_SCHED_OUT, 0);
+	emit(t, OP_OTHER, other);
+	emit(t, OP_SCHED_IN, 0);
+}
+
+/* Idle tail: the guest stopped using LBR; the vCPU keeps being preempted. */
+static void idle_tail(struct sim_trace *t, int n)
+{
+	for (int i = 0; i < n; i++) {
+		emit(t, OP_RUN, 0);
+		preempt(t, OWN_EMPTY);
+	}
+}
+
+/*
+ * End of a Linux-style PMI handler: ack the overflow; from version 4 the
+ * ack clears LBR_FRZ and so resumes, before that the handler sets
+ * DEBUGCTL.LBR again.
+ */
+static void pmi_ack(struct sim_trace *t, u8 ver)
+{
+	if (ver >= 4) {
+		emit(t, OP_STATUS_RESET, ST_OVF_PMC0 | ST_LBR_FRZ);
+	} else {
+		emit(t, OP_STATUS_RESET, ST_OVF_PMC0);
+		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	}
+}
+
+/*
+ * The five-step sequence of the PMU v4 series: a PMI freezes the stack,
+ * the handler reads, the vCPU is scheduled out and in, the handler reads
+ * on (and then unfreezes).  Four rounds, with the CPU used meanwhile by
+ * nobody, host perf, another vCPU, host perf.
+ */
+static void gen_seed(struct sim_trace *t, u8 ver, bool pv)
+{
+	static const enum sim_owner gap[] = { OWN_EMPTY, OWN_HOST, OWN_B, OWN_HOST };
+
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	for (size_t i = 0; i < ARRAY_SIZE(gap); i++) {
+		emit(t, OP_RUN, 0);
+		emit(t, OP_PMI, 0);
+		emit(t, OP_RUN, 0);	/* the handler's own branches */
+		emit(t, OP_READ, 0);
+		preempt(t, gap[i]);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		pmi_ack(t, ver);
+	}
+	emit(t, OP_RUN, 0);
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, 8);
+}
+
+/*
+ * perf record -b in the guest: PMI every 1000 us of guest time, handler
+ * (PMI at +0, reads at +5 and +10, ack at +15), the vCPU preempted every
+ * 4000 +- 1000 us.  @contended: the CPU is shared with host perf and
+ * vCPU B, both recording LBRs, and a pinned host LBR event takes the LBR
+ * for a fifth of the run.
+ */
+static void gen_perf_record(struct sim_trace *t, u8 ver, bool pv,
+			    unsigned int ms, bool contended)
+{
+	unsigned int seed = 42, end = ms * 1000, next_sched, nsched = 0;
+	bool reclaim_on = false;
+
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	next_sched = 3000 + (sim_rand(&seed) % 401) * 5;
+	for (unsigned int us = 0; us < end; us += 5) {
+		unsigned int phase = us % 1000;
+
+		if (us >= next_sched) {
+			emit(t, OP_SCHED_OUT, 0);
+			if (contended) {
+				bool want = us >= end * 2 / 5 && us < end * 3 / 5;
+
+				if (want != reclaim_on) {
+					emit(t, OP_RECLAIM, want);
+					reclaim_on = want;
+				}
+				emit(t, OP_OTHER, nsched & 1 ? OWN_B : OWN_HOST);
+			} else {
+				emit(t, OP_OTHER, OWN_EMPTY);
+			}
+			emit(t, OP_SCHED_IN, 0);
+			nsched++;
+			next_sched += 3000 + (sim_rand(&seed) % 401) * 5;
+		}
+		if (us == 0 || phase > 15) {
+			emit(t, OP_RUN, 0);
+			continue;
+		}
+		switch (phase) {
+		case 0:
+			emit(t, OP_PMI, 0);
+			emit(t, OP_RUN, 0);	/* the handler's branches */
+			break;
+		case 5:
+		case 10:
+			emit(t, OP_READ, 0);
+			emit(t, OP_RUN, 0);
+			break;
+		case 15:
+			pmi_ack(t, ver);
+			break;
+		}
+	}
+	if (reclaim_on) {
+		emit(t, OP_SCHED_OUT, 0);
+		emit(t, OP_RECLAIM, 0);
+		emit(t, OP_SCHED_IN, 0);
+	}
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, 8);
+}
+
+static void gen_perf_rec(struct sim_trace *t, u8 ver, bool pv)
+{
+	gen_perf_record(t, ver, pv, 5000, false);
+}
+
+static void gen_contention(struct sim_trace *t, u8 ver, bool pv)
+{
+	gen_perf_record(t, ver, pv, 1000, true);
+}
+
+/* The guest samples branches for 2 ms, then never touches LBR again. */
+static void gen_once(struct sim_trace *t, u8 ver, bool pv)
+{
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	for (int i = 0; i < 2; i++) {
+		emit(t, OP_RUN, 0);
+		emit(t, OP_PMI, 0);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		pmi_ack(t, ver);
+	}
+	emit(t, OP_RUN, 0);
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, 50);
+}
+
+/* The same guest without a PV driver: it never sends a hint. */
+static void gen_once_nopv(struct sim_trace *t, u8 ver, bool pv)
+{
+	gen_once(t, ver, false);
+}
+
+/*
+ * A PMI handler that clears DEBUGCTL.LBR around its reads (freeze on PMI
+ * is on too), preempted between two reads, another vCPU using LBRs
+ * meanwhile; it acks and sets LBR again at the end.
+ */
+static void gen_toggle(struct sim_trace *t, u8 ver, bool pv)
+{
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	for (int i = 0; i < 100; i++) {
+		emit(t, OP_RUN, 0);
+		emit(t, OP_PMI, 0);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_WR_DEBUGCTL, DBG_FRZ);
+		emit(t, OP_READ, 0);
+		preempt(t, OWN_B);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		emit(t, OP_STATUS_RESET,
+		     ST_OVF_PMC0 | (ver >= 4 ? ST_LBR_FRZ : 0));
+		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	}
+	emit(t, OP_RUN, 0);
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, 8);
+}
+
+/*
+ * Guest context switches saving the call stack: no PMI, the guest clears
+ * DEBUGCTL.LBR, reads, is preempted (twice in one read of eight, host
+ * perf using LBRs meanwhile), reads on, sets LBR again.
+ */
+static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
+{
+	unsigned int seed = 7;
+
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	for (int i = 0; i < 200; i++) {
+		int n = sim_rand(&seed) % 8 == 0 ? 2 : 1;
+
+		emit(t, OP_RUN, 0);
+		emit(t, OP_WR_DEBUGCTL, DBG_FRZ);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		for (int j = 0; j < n; j++)
+			preempt(t, OWN_HOST);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	}
+	emit(t, OP_RUN, 0);
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, 8);
+}
+
+struct sim_trace_def {
+	const char *name;
+	void (*gen)(struct sim_trace *t, u8 ver, bool pv);
+};
+
+static const struct sim_trace_def sim_traces[] = {
+	{ "seed-5step", gen_seed },
+	{ "perf-rec-b", gen_perf_rec },
+	{ "once", gen_once },
+	{ "once-nopv", gen_once_nopv },
+	{ "pmi-toggle", gen_toggle },
+	{ "ctxsw-read", gen_ctxsw },
+	{ "contention", gen_contention },
+};
+
+#define NR_TRACES	ARRAY_SIZE(sim_traces)
+
+static const u8 sim_versions[] = { 2, 4 };
+
+/* ---- the world --------------------------------------------------------- */
+
+static void err(struct sim_world *w, const char *what)
+{
+	if (!w->r.errors)
+		fprintf(stderr, "sim_lbr: %s (policy %s, version %u)\n", what,
+			sim_policy_name[w->l.policy], w->version);
+	w->r.errors++;
+}
+
+/* Host perf schedules a brand-new vLBR event: the stack is reset. */
+static void perf_create(struct sim_world *w)
+{
+	w->event = true;
+	w->saved_valid = false;
+	w->event_active = !w->reclaimed;
+	if (w->event_active)
+		w->hw = (struct sim_stack){ OWN_EMPTY, 0 };
+	w->r.creates++;
+}
+
+/* The glue applies the effects in their documented order. */
+static void apply(struct sim_world *w, const struct vpmu_lbr_effects *e)
+{
+	if (e->intercept && e->passthrough)
+		err(w, "intercept and passthrough at once");
+	if (e->create_event && e->release_event)
+		err(w, "create and release at once");
+	if (e->intercept)
+		w->passthrough = false;
+	if (e->release_event) {
+		if (!w->event)
+			err(w, "release without an event");
+		w->event = false;
+		w->event_active = false;
+		w->saved_valid = false;
+		w->r.releases++;
+	}
+	if (e->create_event) {
+		if (w->event)
+			err(w, "create with an event");
+		if (!w->running)
+			err(w, "create while scheduled out");
+		perf_create(w);
+	}
+	if (e->passthrough)
+		w->passthrough = true;
+	if (w->passthrough && !w->event)
+		err(w, "MSRs passed through without an event");
+	w->vmcs_debugctl = e->hw_debugctl;
+	if ((w->vmcs_debugctl & DBG_LBR) && !w->event)
+		err(w, "hardware records with no event");
+	if (e->guest_debugctl != w->arch_debugctl)
+		err(w, "guest-visible DEBUGCTL differs from the architecture");
+	w->status_frz = (w->status_frz && !(e->status_clear & ST_LBR_FRZ)) ||
+			(e->status_set & ST_LBR_FRZ);
+	if (w->version >= 4 && w->status_frz != w->arch_frz)
+		err(w, "LBR_FRZ differs from the architecture");
+}
+
+static void step(struct sim_world *w, enum vpmu_lbr_event_type type, u64 value)
+{
+	struct vpmu_lbr_event ev = { .type = type, .value = value };
+	struct vpmu_lbr_effects e;
+
+	vpmu_lbr_step(&w->l, &ev, &e);
+	apply(w, &e);
+}
+
+static void arch_pmi(struct sim_world *w)
+{
+	if (!(w->arch_debugctl & DBG_FRZ) || w->version < 2)
+		return;
+	if (w->version < 4)
+		w->arch_debugctl &= ~DBG_LBR;
+	else
+		w->arch_frz = true;
+}
+
+static void guest_run(struct sim_world *w)
+{
+	bool arch_records = (w->arch_debugctl & DBG_LBR) && !w->arch_frz;
+	unsigned long tok = ++w->next_tok;
+
+	if (arch_records)
+		w->expect = tok;
+	/* Hardware records whatever guest context's DEBUGCTL says. */
+	if (w->vmcs_debugctl & DBG_LBR)
+		w->hw = (struct sim_stack){ OWN_A, tok };
+}
+
+static void judge_read(struct sim_world *w, struct sim_stack got)
+{
+	w->r.reads++;
+	if (got.owner == OWN_HOST || got.owner == OWN_B)
+		w->r.leaked++;
+	else if (!w->expect || (got.owner == OWN_A && got.tok == w->expect))
+		return;
+	else if (w->reclaimed)
+		w->r.denied++;
+	else
+		w->r.lost++;
+}
+
+static void guest_read(struct sim_world *w)
+{
+	bool direct = w->passthrough && !(w->event && !w->event_active);
+
+	if (!direct) {
+		/* Intercepted: KVM sees the access first. */
+		step(w, VPMU_LBR_EV_MSR_ACCESS, 0);
+		if (!(w->event && w->event_active)) {
+			judge_read(w, (struct sim_stack){ OWN_EMPTY, 0 });
+			return;
+		}
+	}
+	judge_read(w, w->hw);
+}
+
+static void sched_out(struct sim_world *w)
+{
+	step(w, VPMU_LBR_EV_SCHED_OUT, 0);
+	if (w->event && w->event_active) {
+		w->saved = w->hw;
+		w->saved_valid = true;
+		w->r.saves++;
+	}
+	w->running = false;
+}
+
+static void sched_in(struct sim_world *w)
+{
+	w->running = true;
+	if (w->event) {
+		w->event_active = !w->reclaimed;
+		if (w->event_active)
+			w->hw = w->saved_valid ? w->saved :
+				(struct sim_stack){ OWN_EMPTY, 0 };
+	}
+	step(w, VPMU_LBR_EV_SCHED_IN, 0);
+}
+
+static void run_op(struct sim_world *w, const struct sim_op *op)
+{
+	switch (op->type) {
+	case OP_RUN:
+		guest_run(w);
+		break;
+	case OP_WR_DEBUGCTL:
+		w->arch_debugctl = op->arg;
+		step(w, VPMU_LBR_EV_DEBUGCTL_WRITE, op->arg);
+		break;
+	case OP_READ:
+		guest_read(w);
+		break;
+	case OP_STATUS_RESET:
+		if (w->version >= 4 && (op->arg & ST_LBR_FRZ))
+			w->arch_frz = false;
+		step(w, VPMU_LBR_EV_STATUS_RESET, op->arg);
+		break;
+	case OP_STATUS_SET:
+		if (w->version >= 4 && (op->arg & ST_LBR_FRZ))
+			w->arch_frz = true;
+		step(w, VPMU_LBR_EV_STATUS_SET, op->arg);
+		break;
+	case OP_PMI:
+		arch_pmi(w);
+		step(w, VPMU_LBR_EV_PMI, 0);
+		break;
+	case OP_PV:
+		step(w, VPMU_LBR_EV_PV_HINT, op->arg);
+		break;
+	case OP_SCHED_OUT:
+		sched_out(w);
+		break;
+	case OP_OTHER:
+		if (op->arg != OWN_EMPTY)
+			w->hw = (struct sim_stack){ (enum sim_owner)op->arg,
+						    ++w->next_tok };
+		break;
+	case OP_RECLAIM:
+		w->reclaimed = op->arg;
+		break;
+	case OP_SCHED_IN:
+		sched_in(w);
+		break;
+	case OP_RESET:
+		w->arch_debugctl = 0;
+		w->arch_frz = false;
+		w->expect = 0;
+		step(w, VPMU_LBR_EV_RESET, 0);
+		break;
+	}
+}
+
+static struct sim_result simulate(const struct sim_trace *t, u8 ver,
+				  enum vpmu_lbr_policy policy, unsigned int k)
+{
+	struct sim_world w;
+
+	memset(&w, 0, sizeof(w));
+	w.version = ver;
+	w.running = true;
+	vpmu_lbr_init(&w.l, ver, policy);
+	if (vpmu_lbr_set_hysteresis(&w.l, k)) {
+		fprintf(stderr, "sim_lbr: K %u refused\n", k);
+		exit(2);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		run_op(&w, &t->ops[i]);
+	return w.r;
+}
+
+static void add(struct sim_result *sum, const struct sim_result *r)
+{
+	sum->saves += r->saves;
+	sum->lost += r->lost;
+	sum->denied += r->denied;
+	sum->leaked += r->leaked;
+	sum->creates += r->creates;
+	sum->releases += r->releases;
+	sum->reads += r->reads;
+	sum->errors += r->errors;
+}
+
+#define SIM_HDR_FMT "%-11s %3s  %-12s %6s %6s %6s %6s %6s %7s %6s %4s\n"
+
+static void print_row(const char *trace, const char *ver, const char *policy,
+		      const struct sim_result *r)
+{
+	printf("%-11s %3s  %-12s %6lu %6lu %6lu %6lu %6lu %7lu %6lu %4lu\n",
+	       trace, ver, policy, r->saves, r->lost, r->leaked, r->denied,
+	       r->creates, r->releases, r->reads, r->errors);
+}
+
+int main(void)
+{
+	static const unsigned int sweep_k[] = { 1, 2, 3, 4, 8 };
+	struct sim_trace traces[NR_TRACES][2];
+	struct sim_result total[VPMU_LBR_POLICY_NR];
+	int fail = 0;
+
+	memset(traces, 0, sizeof(traces));
+	memset(total, 0, sizeof(total));
+	for (size_t i = 0; i < NR_TRACES; i++)
+		for (size_t v = 0; v < 2; v++)
+			sim_traces[i].gen(&traces[i][v], sim_versions[v], true);
+
+	printf("vLBR lifecycle simulation (HYSTERESIS K=%u, default policy %s)\n",
+	       VPMU_LBR_HYSTERESIS_K_DEFAULT,
+	       sim_policy_name[VPMU_LBR_POLICY_DEFAULT]);
+	printf(SIM_HDR_FMT, "trace", "ver",
+	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
+	       "reads", "err");
+	for (size_t i = 0; i < NR_TRACES; i++) {
+		for (size_t v = 0; v < 2; v++) {
+			char ver[8];
+
+			snprintf(ver, sizeof(ver), "v%u", sim_versions[v]);
+			for (int p = 0; p < VPMU_LBR_POLICY_NR; p++) {
+				struct sim_result r;
+
+				r = simulate(&traces[i][v], sim_versions[v], p,
+					     VPMU_LBR_HYSTERESIS_K_DEFAULT);
+				print_row(sim_traces[i].name, ver,
+					  sim_policy_name[p], &r);
+				add(&total[p], &r);
+				if (r.leaked || r.errors)
+					fail = 1;
+			}
+		}
+	}
+	printf("\ntotals over all traces and versions\n");
+	printf(SIM_HDR_FMT, "", "",
+	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
+	       "reads", "err");
+	for (int p = 0; p < VPMU_LBR_POLICY_NR; p++)
+		print_row("all", "", sim_policy_name[p], &total[p]);
+
+	printf("\nHYSTERESIS K sweep, totals over all traces and versions\n");
+	printf(SIM_HDR_FMT, "K", "",
+	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
+	       "reads", "err");
+	for (size_t ki = 0; ki < ARRAY_SIZE(sweep_k); ki++) {
+		struct sim_result sum;
+		char kname[8];
+
+		memset(&sum, 0, sizeof(sum));
+		for (size_t i = 0; i < NR_TRACES; i++) {
+			for (size_t v = 0; v < 2; v++) {
+				struct sim_result r;
+
+				r = simulate(&traces[i][v], sim_versions[v],
+					     VPMU_LBR_POLICY_HYSTERESIS,
+					     sweep_k[ki]);
+				add(&sum, &r);
+			}
+		}
+		snprintf(kname, sizeof(kname), "K=%u", sweep_k[ki]);
+		print_row(kname, "", "HYSTERESIS", &sum);
+		if (sum.leaked || sum.errors)
+			fail = 1;
+	}
+
+	for (size_t i = 0; i < NR_TRACES; i++)
+		for (size_t v = 0; v < 2; v++)
+			free(traces[i][v].ops);
+	if (fail)
+		fprintf(stderr, "sim_lbr: FAIL: a leak or a wrong effect\n");
+	return fail;
+}
