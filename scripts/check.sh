@@ -85,7 +85,7 @@ checkpatch() {
 }
 
 user() {
-	make -C "$top/tests/user" "$@" OUT="$work/user" FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
+	make -C "$top/tests/user" "$@" OUT="$work/user" FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
 }
 
 suites() {
