@@ -9,55 +9,10 @@
  * -EINVAL paths and the clamping paths are reached.  Every invariant that
  * fails prints its name and aborts.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include <vpmu/caps.h>
 #include <vpmu/msr.h>
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-
-struct reader {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 get_u8(struct reader *r)
-{
-	u8 v = 0;
-
-	if (r->n) {
-		v = *r->p++;
-		r->n--;
-	}
-	return v;
-}
-
-static u32 get_u32(struct reader *r)
-{
-	u32 v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		v |= (u32)get_u8(r) << (8 * i);
-	return v;
-}
-
-static u64 get_u64(struct reader *r)
-{
-	u64 lo = get_u32(r);
-
-	return lo | (u64)get_u32(r) << 32;
-}
-
-#define CHECK(cond, what)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "invariant violated: %s (%s)\n",	\
-				what, #cond);				\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz.h"
 
 static int caps_equal(const struct vpmu_caps *a, const struct vpmu_caps *b)
 {
@@ -130,19 +85,19 @@ static unsigned int prefix_len(u32 m)
  * Fields near the limits: versions 0-7, counts and widths around 0, 32,
  * 64, events_len around 32, ECX bits around 16.
  */
-static void draw_near_limits(struct reader *r, struct vpmu_caps *c)
+static void draw_near_limits(struct vpmu_fuzz_input *r, struct vpmu_caps *c)
 {
-	u8 zero_mask = get_u8(r);
+	u8 zero_mask = fuzz_u8(r);
 
-	c->version = get_u8(r) % 8;
-	c->nr_gp = get_u8(r) % 36;
-	c->gp_width = get_u8(r) % 68;
-	c->events_len = get_u8(r) % 36;
-	c->events_unavail = get_u32(r);
-	c->fixed_bitmap = get_u32(r) & (get_u8(r) & 1 ? 0x1ffffU : 0xffffU);
-	c->nr_fixed = get_u8(r) % 20;
-	c->fixed_width = get_u8(r) % 68;
-	c->anythread_deprecated = get_u8(r) & 1;
+	c->version = fuzz_u8(r) % 8;
+	c->nr_gp = fuzz_u8(r) % 36;
+	c->gp_width = fuzz_u8(r) % 68;
+	c->events_len = fuzz_u8(r) % 36;
+	c->events_unavail = fuzz_u32(r);
+	c->fixed_bitmap = fuzz_u32(r) & (fuzz_u8(r) & 1 ? 0x1ffffU : 0xffffU);
+	c->nr_fixed = fuzz_u8(r) % 20;
+	c->fixed_width = fuzz_u8(r) % 68;
+	c->anythread_deprecated = fuzz_u8(r) & 1;
 	/* clear some fields, so that version 0 and 1 requests pass too */
 	if (zero_mask & 1)
 		c->fixed_bitmap = 0;
@@ -167,14 +122,15 @@ static void draw_near_limits(struct reader *r, struct vpmu_caps *c)
 		c->fixed_bitmap = 0;
 }
 
-static void draw_caps(struct reader *r, struct vpmu_caps *c, u32 regs[4])
+static void draw_caps(struct vpmu_fuzz_input *r, struct vpmu_caps *c,
+		      u32 regs[4])
 {
 	unsigned int i;
 
 	for (i = 0; i < 4; i++)
-		regs[i] = get_u32(r);
+		regs[i] = fuzz_u32(r);
 	vpmu_cpuid_0a_decode(regs, c);
-	if (get_u8(r) & 1)
+	if (fuzz_u8(r) & 1)
 		draw_near_limits(r, c);
 }
 
@@ -196,39 +152,42 @@ static void check_rules(const struct vpmu_caps *c, unsigned int features,
 	int pmi = 0;
 	unsigned int i;
 
-	CHECK(fixed == ref_fixed_mask(c), "fixed mask follows the SDM rule");
-	CHECK(gp == ref_gp_mask(c), "gp mask is bits 0..min(nr_gp,32)-1");
+	FUZZ_CHECK(fixed == ref_fixed_mask(c),
+		   "fixed mask follows the SDM rule");
+	FUZZ_CHECK(gp == ref_gp_mask(c), "gp mask is bits 0..min(nr_gp,32)-1");
 	for (i = 0; i < 40; i++) {
-		CHECK(vpmu_fixed_counter_supported(c, i) ==
-		      (i < 32 && (fixed >> i & 1)),
-		      "fixed_counter_supported agrees with the mask");
-		CHECK(vpmu_arch_event_available(c, i) ==
-		      (c->version && i < c->events_len && i < 32 &&
-		       !(c->events_unavail >> i & 1)),
-		      "event availability follows the SDM rule");
+		FUZZ_CHECK(vpmu_fixed_counter_supported(c, i) ==
+			   (i < 32 && (fixed >> i & 1)),
+			   "fixed_counter_supported agrees with the mask");
+		FUZZ_CHECK(vpmu_arch_event_available(c, i) ==
+			   (c->version && i < c->events_len && i < 32 &&
+			    !(c->events_unavail >> i & 1)),
+			   "event availability follows the SDM rule");
 	}
 
 	/* GLOBAL_CTRL, _STATUS, _STATUS_RESET, _STATUS_SET */
-	CHECK(c->version >= 2 || (!ctrl && !status && !reset && !set),
-	      "no global MSR bits below version 2");
-	CHECK(c->version < 2 || ctrl == (gp | fixed16),
-	      "GLOBAL_CTRL is the counters that exist");
+	FUZZ_CHECK(c->version >= 2 || (!ctrl && !status && !reset && !set),
+		   "no global MSR bits below version 2");
+	FUZZ_CHECK(c->version < 2 || ctrl == (gp | fixed16),
+		   "GLOBAL_CTRL is the counters that exist");
 	if (features & VPMU_FEAT_DS)
 		extra |= VPMU_STATUS_OVF_BUF;
 	if (c->version >= 4)
 		extra |= VPMU_STATUS_LBR_FRZ | VPMU_STATUS_CTR_FRZ;
-	CHECK(c->version < 2 || status == (ctrl | extra),
-	      "GLOBAL_STATUS is GLOBAL_CTRL plus the defined flag bits");
-	CHECK(reset == status, "every status bit can be reset");
-	CHECK((set & ~status) == 0, "status_set_valid is a subset of status_valid");
-	CHECK(!(set & VPMU_STATUS_COND_CHGD), "CondChgd cannot be set");
-	CHECK(c->version >= 4 || !set, "no GLOBAL_STATUS_SET below version 4");
-	CHECK(c->version < 4 || set == (status & ~VPMU_STATUS_COND_CHGD),
-	      "status_set_valid is status_valid without CondChgd");
+	FUZZ_CHECK(c->version < 2 || status == (ctrl | extra),
+		   "GLOBAL_STATUS is GLOBAL_CTRL plus the defined flag bits");
+	FUZZ_CHECK(reset == status, "every status bit can be reset");
+	FUZZ_CHECK((set & ~status) == 0,
+		   "status_set_valid is a subset of status_valid");
+	FUZZ_CHECK(!(set & VPMU_STATUS_COND_CHGD), "CondChgd cannot be set");
+	FUZZ_CHECK(c->version >= 4 || !set,
+		   "no GLOBAL_STATUS_SET below version 4");
+	FUZZ_CHECK(c->version < 4 || set == (status & ~VPMU_STATUS_COND_CHGD),
+		   "status_set_valid is status_valid without CondChgd");
 
 	/* GLOBAL_INUSE */
-	CHECK((inuse & ~(gp | fixed16 | VPMU_INUSE_PMI)) == 0,
-	      "inuse shows only existing counters and PMI_InUse");
+	FUZZ_CHECK((inuse & ~(gp | fixed16 | VPMU_INUSE_PMI)) == 0,
+		   "inuse shows only existing counters and PMI_InUse");
 	if (c->version >= 4) {
 		for (i = 0; i < 32; i++) {
 			if (!(gp >> i & 1))
@@ -251,13 +210,13 @@ static void check_rules(const struct vpmu_caps *c, unsigned int features,
 		if (pmi)
 			ref_inuse |= 1ULL << 63;
 	}
-	CHECK(inuse == ref_inuse, "inuse follows the SDM rule");
+	FUZZ_CHECK(inuse == ref_inuse, "inuse follows the SDM rule");
 
 	/* MSR existence */
-	CHECK(vpmu_msr_is_valid(c, msr) ==
-	      ((msr >= 0x38d && msr <= 0x390 && c->version >= 2) ||
-	       (msr >= 0x391 && msr <= 0x392 && c->version >= 4)),
-	      "msr_is_valid: 0x38d-0x390 from v2, 0x391-0x392 from v4");
+	FUZZ_CHECK(vpmu_msr_is_valid(c, msr) ==
+		   ((msr >= 0x38d && msr <= 0x390 && c->version >= 2) ||
+		    (msr >= 0x391 && msr <= 0x392 && c->version >= 4)),
+		   "msr_is_valid: 0x38d-0x390 from v2, 0x391-0x392 from v4");
 }
 
 static void check_roundtrip(const u32 regs[4], const struct vpmu_caps *c)
@@ -268,22 +227,22 @@ static void check_roundtrip(const u32 regs[4], const struct vpmu_caps *c)
 	/* c may have been redrawn from fields: both directions are checked. */
 	vpmu_cpuid_0a_encode(c, out);
 	vpmu_cpuid_0a_decode(out, &d);
-	CHECK(d.version == c->version && d.nr_gp == c->nr_gp &&
-	      d.gp_width == c->gp_width && d.events_len == c->events_len &&
-	      d.events_unavail == c->events_unavail &&
-	      d.fixed_bitmap == c->fixed_bitmap &&
-	      d.nr_fixed == (c->nr_fixed & 0x1f) &&
-	      d.fixed_width == c->fixed_width &&
-	      d.anythread_deprecated == c->anythread_deprecated,
-	      "decode(encode(c)) keeps every field (nr_fixed to 5 bits)");
-	CHECK((out[3] & ~0x9fffU) == 0, "encode sets no reserved EDX bit");
+	FUZZ_CHECK(d.version == c->version && d.nr_gp == c->nr_gp &&
+		   d.gp_width == c->gp_width && d.events_len == c->events_len &&
+		   d.events_unavail == c->events_unavail &&
+		   d.fixed_bitmap == c->fixed_bitmap &&
+		   d.nr_fixed == (c->nr_fixed & 0x1f) &&
+		   d.fixed_width == c->fixed_width &&
+		   d.anythread_deprecated == c->anythread_deprecated,
+		   "decode(encode(c)) keeps every field (nr_fixed to 5 bits)");
+	FUZZ_CHECK((out[3] & ~0x9fffU) == 0, "encode sets no reserved EDX bit");
 
 	vpmu_cpuid_0a_decode(regs, &d);
 	vpmu_cpuid_0a_encode(&d, out);
-	CHECK(out[0] == regs[0] && out[1] == regs[1] && out[2] == regs[2],
-	      "encode(decode(x)) keeps EAX, EBX, ECX");
-	CHECK(out[3] == (regs[3] & 0x9fffU),
-	      "encode(decode(x)) keeps EDX bits 0-12 and 15");
+	FUZZ_CHECK(out[0] == regs[0] && out[1] == regs[1] && out[2] == regs[2],
+		   "encode(decode(x)) keeps EAX, EBX, ECX");
+	FUZZ_CHECK(out[3] == (regs[3] & 0x9fffU),
+		   "encode(decode(x)) keeps EDX bits 0-12 and 15");
 }
 
 static void check_clamp(const struct vpmu_caps *want,
@@ -298,60 +257,65 @@ static void check_clamp(const struct vpmu_caps *want,
 	u32 fixed;
 	int ret = vpmu_caps_clamp(want, host, max, &out);
 
-	CHECK(ret == 0 || ret == -EINVAL, "clamp returns 0 or -EINVAL");
-	CHECK((ret == 0) == ref_request_valid(want),
-	      "clamp refuses exactly the inconsistent requests");
+	FUZZ_CHECK(ret == 0 || ret == -EINVAL, "clamp returns 0 or -EINVAL");
+	FUZZ_CHECK((ret == 0) == ref_request_valid(want),
+		   "clamp refuses exactly the inconsistent requests");
 	if (ret) {
-		CHECK(caps_equal(&out, sentinel), "out untouched on -EINVAL");
+		FUZZ_CHECK(caps_equal(&out, sentinel),
+			   "out untouched on -EINVAL");
 		return;
 	}
 	fixed = vpmu_fixed_counter_mask(&out);
 
 	/* never more than the host, nor than the request */
-	CHECK(out.version == version,
-	      "version is min(want, host, max_version, VPMU_MAX_VERSION)");
-	CHECK(out.nr_gp <= host->nr_gp && out.nr_gp <= want->nr_gp,
-	      "nr_gp within host and want");
-	CHECK(out.gp_width <= host->gp_width && out.gp_width <= want->gp_width,
-	      "gp_width within host and want");
-	CHECK(out.events_len <= host->events_len &&
-	      out.events_len <= want->events_len, "events_len within host and want");
-	CHECK(out.fixed_width <= host->fixed_width &&
-	      out.fixed_width <= want->fixed_width,
-	      "fixed_width within host and want");
-	CHECK((fixed & ~both) == 0, "fixed set within host's and want's");
-	CHECK((vpmu_gp_counter_mask(&out) & ~vpmu_gp_counter_mask(host)) == 0,
-	      "gp set within host's");
+	FUZZ_CHECK(out.version == version,
+		   "version is min(want, host, max_version, VPMU_MAX_VERSION)");
+	FUZZ_CHECK(out.nr_gp <= host->nr_gp && out.nr_gp <= want->nr_gp,
+		   "nr_gp within host and want");
+	FUZZ_CHECK(out.gp_width <= host->gp_width &&
+		   out.gp_width <= want->gp_width,
+		   "gp_width within host and want");
+	FUZZ_CHECK(out.events_len <= host->events_len &&
+		   out.events_len <= want->events_len,
+		   "events_len within host and want");
+	FUZZ_CHECK(out.fixed_width <= host->fixed_width &&
+		   out.fixed_width <= want->fixed_width,
+		   "fixed_width within host and want");
+	FUZZ_CHECK((fixed & ~both) == 0, "fixed set within host's and want's");
+	FUZZ_CHECK(!(vpmu_gp_counter_mask(&out) & ~vpmu_gp_counter_mask(host)),
+		   "gp set within host's");
 	if (out.version) {
-		CHECK(((want->events_unavail | host->events_unavail) &
-		       ~out.events_unavail) == 0,
-		      "an event unavailable on either side stays unavailable");
-		CHECK(!(want->anythread_deprecated || host->anythread_deprecated) ||
-		      out.anythread_deprecated,
-		      "AnyThread deprecated on either side stays deprecated");
+		FUZZ_CHECK(((want->events_unavail | host->events_unavail) &
+			    ~out.events_unavail) == 0,
+			   "an event unavailable on either side stays unavailable");
+		FUZZ_CHECK(!(want->anythread_deprecated ||
+			     host->anythread_deprecated) ||
+			   out.anythread_deprecated,
+			   "AnyThread deprecated on either side stays deprecated");
 	}
 
 	/* and no less than the rules leave */
 	if (out.version >= 5 && out.fixed_width)
-		CHECK(fixed == both, "v5 keeps the whole common fixed set");
+		FUZZ_CHECK(fixed == both,
+			   "v5 keeps the whole common fixed set");
 	if (out.version >= 2 && out.version < 5 && out.fixed_width)
-		CHECK(fixed == low32(prefix_len(both)),
-		      "v2-4 keeps the common fixed prefix");
+		FUZZ_CHECK(fixed == low32(prefix_len(both)),
+			   "v2-4 keeps the common fixed prefix");
 	if (out.version && out.gp_width)
-		CHECK(out.nr_gp == umin(want->nr_gp, host->nr_gp),
-		      "nr_gp is the common count");
+		FUZZ_CHECK(out.nr_gp == umin(want->nr_gp, host->nr_gp),
+			   "nr_gp is the common count");
 
 	/* the result is itself consistent and a fixed point */
-	CHECK(ref_request_valid(&out), "out is a valid request");
-	CHECK(vpmu_caps_clamp(&out, &out, VPMU_MAX_VERSION, &again) == 0,
-	      "clamp(out, out) succeeds");
-	CHECK(caps_equal(&again, &out), "clamp(out, out) == out");
-	CHECK(vpmu_caps_clamp(&out, &out, max, &again) == 0 &&
-	      caps_equal(&again, &out), "clamp(out, out, max) == out");
+	FUZZ_CHECK(ref_request_valid(&out), "out is a valid request");
+	FUZZ_CHECK(vpmu_caps_clamp(&out, &out, VPMU_MAX_VERSION, &again) == 0,
+		   "clamp(out, out) succeeds");
+	FUZZ_CHECK(caps_equal(&again, &out), "clamp(out, out) == out");
+	FUZZ_CHECK(vpmu_caps_clamp(&out, &out, max, &again) == 0 &&
+		   caps_equal(&again, &out), "clamp(out, out, max) == out");
 
 	/* out may alias want */
-	CHECK(vpmu_caps_clamp(&alias, host, max, &alias) == 0 &&
-	      caps_equal(&alias, &out), "clamp with out == want");
+	FUZZ_CHECK(vpmu_caps_clamp(&alias, host, max, &alias) == 0 &&
+		   caps_equal(&alias, &out), "clamp with out == want");
 }
 
 static void check_1c(u32 host)
@@ -359,16 +323,17 @@ static void check_1c(u32 host)
 	u32 g = vpmu_cpuid_1c_guest_eax(host);
 	u32 depth = g & 0xff, hdepth = host & 0xff;
 
-	CHECK((g & ~host) == 0, "1CH: no bit the host lacks");
-	CHECK((g >> 8) == (host >> 8), "1CH: bits 31:8 pass through");
-	CHECK(hdepth ? (depth && !(depth & (depth - 1))) : !depth,
-	      "1CH: exactly one depth when the host has any");
-	CHECK(!hdepth || hdepth < 2 * depth, "1CH: the depth is the deepest");
+	FUZZ_CHECK((g & ~host) == 0, "1CH: no bit the host lacks");
+	FUZZ_CHECK((g >> 8) == (host >> 8), "1CH: bits 31:8 pass through");
+	FUZZ_CHECK(hdepth ? (depth && !(depth & (depth - 1))) : !depth,
+		   "1CH: exactly one depth when the host has any");
+	FUZZ_CHECK(!hdepth || hdepth < 2 * depth,
+		   "1CH: the depth is the deepest");
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	struct reader r = { data, size };
+	struct vpmu_fuzz_input r = { data, size };
 	struct vpmu_caps want, host, sentinel;
 	u32 want_regs[4], host_regs[4], sent_regs[4];
 	u64 sel[VPMU_MAX_GP], fcc, pebs;
@@ -377,19 +342,19 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	draw_caps(&r, &want, want_regs);
 	draw_caps(&r, &host, host_regs);
-	max = get_u8(&r);
+	max = fuzz_u8(&r);
 	if (!(max & 0x80))
 		max %= 8;
-	features = get_u8(&r);
-	msr = get_u32(&r);
+	features = fuzz_u8(&r);
+	msr = fuzz_u32(&r);
 	if (!(msr & 0x80000000))
 		msr = 0x388 + msr % 16;
-	fcc = get_u64(&r);
-	pebs = get_u64(&r);
+	fcc = fuzz_u64(&r);
+	pebs = fuzz_u64(&r);
 	for (i = 0; i < VPMU_MAX_GP; i++)
-		sel[i] = get_u64(&r);
+		sel[i] = fuzz_u64(&r);
 	for (i = 0; i < 4; i++)
-		sent_regs[i] = get_u32(&r);
+		sent_regs[i] = fuzz_u32(&r);
 	vpmu_cpuid_0a_decode(sent_regs, &sentinel);
 
 	check_roundtrip(want_regs, &want);

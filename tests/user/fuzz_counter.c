@@ -11,45 +11,9 @@
  * distance to the next multiple from where a perf count of 0 would be.
  * (__uint128_t arithmetic wraps mod 2^128, which 2^width divides.)
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include <vpmu/counter.h>
 
-/* libFuzzer's entry point: its name and prototype are libFuzzer's. */
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
-
-struct reader {
-	const u8 *p;
-	size_t left;
-};
-
-static u8 get8(struct reader *r)
-{
-	if (!r->left)
-		return 0;
-	r->left--;
-	return *r->p++;
-}
-
-static u64 get64(struct reader *r)
-{
-	u64 v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | get8(r);
-	return v;
-}
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_counter: " __VA_ARGS__);	\
-			fprintf(stderr, "\n");				\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz.h"
 
 struct ref {
 	unsigned int width;
@@ -69,29 +33,29 @@ static u64 ref_value(const struct ref *m)
  * number, the distance to the next wrap of the current value plus a small
  * signed offset, a raw 64-bit number, or a power of two minus an offset.
  */
-static u64 get_amount(struct reader *r, u8 op, const struct ref *m)
+static u64 get_amount(struct vpmu_fuzz_input *r, u8 op, const struct ref *m)
 {
 	u64 mask = (u64)(m->range - 1);
 	u8 b;
 
 	switch (op >> 6) {
 	case 0:
-		return get8(r);
+		return fuzz_u8(r);
 	case 1:
-		b = get8(r);
+		b = fuzz_u8(r);
 		return (u64)((m->range - ref_value(m)) % m->range) +
 			(u64)(s64)(signed char)b;
 	case 2:
-		return get64(r);
+		return fuzz_u64(r);
 	default:
-		b = get8(r);
+		b = fuzz_u8(r);
 		return ((1ULL << (b % 64)) - (b >> 6)) & (b & 0x20 ? ~0ULL : mask);
 	}
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	struct reader r = { data, size };
+	struct vpmu_fuzz_input r = { data, size };
 	struct vpmu_counter c;
 	struct ref m = { 0 };
 	u64 perf_count = 0, mask, n, v;
@@ -99,18 +63,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	if (!size)
 		return 0;
-	m.width = get8(&r) % 64 + 1;
+	m.width = fuzz_u8(&r) % 64 + 1;
 	m.range = (__uint128_t)1 << m.width;
 	mask = (u64)(m.range - 1);
-	CHECK(vpmu_counter_mask_for_width(m.width) == mask,
-	      "mask_for_width(%u) = %#llx", m.width,
-	      (unsigned long long)vpmu_counter_mask_for_width(m.width));
+	FUZZ_CHECK(vpmu_counter_mask_for_width(m.width) == mask,
+		   "mask_for_width(%u) = %#llx", m.width,
+		   (unsigned long long)vpmu_counter_mask_for_width(m.width));
 	c.mask = mask;
 	c.counter = 0;
 	c.emulated = 0;
 
-	while (r.left) {
-		u8 op = get8(&r);
+	while (fuzz_left(&r)) {
+		u8 op = fuzz_u8(&r);
 
 		step++;
 		switch (op & 7) {
@@ -141,13 +105,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				want = after / m.range != base / m.range;
 			}
 			got = vpmu_counter_fold(&c, perf_count);
-			CHECK(got == want,
-			      "step %u width %u: fold returned %d, want %d",
-			      step, m.width, got, want);
-			CHECK(c.emulated == 0 && c.counter <= mask,
-			      "step %u: fold left emulated %#llx counter %#llx",
-			      step, (unsigned long long)c.emulated,
-			      (unsigned long long)c.counter);
+			FUZZ_CHECK(got == want,
+				   "step %u width %u: fold returned %d, want %d",
+				   step, m.width, got, want);
+			FUZZ_CHECK(c.emulated == 0 && c.counter <= mask,
+				   "step %u: fold left emulated %#llx counter %#llx",
+				   step, (unsigned long long)c.emulated,
+				   (unsigned long long)c.counter);
 			m.count = after;
 			m.perf = 0;
 			m.emulated = 0;
@@ -156,18 +120,18 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			v = ref_value(&m);
 			n = v ? (u64)(m.range - v) :
 				(m.width == 64 ? ~0ULL : (u64)m.range);
-			CHECK(vpmu_counter_period(&c) == n,
-			      "step %u width %u: period %#llx, want %#llx",
-			      step, m.width,
-			      (unsigned long long)vpmu_counter_period(&c),
-			      (unsigned long long)n);
+			FUZZ_CHECK(vpmu_counter_period(&c) == n,
+				   "step %u width %u: period %#llx, want %#llx",
+				   step, m.width,
+				   (unsigned long long)vpmu_counter_period(&c),
+				   (unsigned long long)n);
 			break;
 		}
 		case 6:
-			v = get64(&r);
+			v = fuzz_u64(&r);
 			vpmu_counter_write(&c, v, perf_count);
-			CHECK(c.emulated == 0,
-			      "step %u: write kept emulated events", step);
+			FUZZ_CHECK(c.emulated == 0,
+				   "step %u: write kept emulated events", step);
 			m.count = v & mask;
 			m.perf = 0;
 			m.emulated = 0;
@@ -177,10 +141,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		}
 		v = vpmu_counter_read(&c, perf_count);
-		CHECK(v == ref_value(&m),
-		      "step %u width %u: read %#llx, want %#llx", step,
-		      m.width, (unsigned long long)v,
-		      (unsigned long long)ref_value(&m));
+		FUZZ_CHECK(v == ref_value(&m),
+			   "step %u width %u: read %#llx, want %#llx", step,
+			   m.width, (unsigned long long)v,
+			   (unsigned long long)ref_value(&m));
 		/*
 		 * period counts from a perf count of 0: the value without the
 		 * unconsumed perf count, pending emulated events included.
@@ -190,10 +154,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		v = (u64)((m.range - v) % m.range);
 		if (!v)
 			v = m.width == 64 ? ~0ULL : (u64)m.range;
-		CHECK(vpmu_counter_period(&c) == v,
-		      "step %u width %u: period %#llx, want %#llx", step,
-		      m.width, (unsigned long long)vpmu_counter_period(&c),
-		      (unsigned long long)v);
+		FUZZ_CHECK(vpmu_counter_period(&c) == v,
+			   "step %u width %u: period %#llx, want %#llx", step,
+			   m.width, (unsigned long long)vpmu_counter_period(&c),
+			   (unsigned long long)v);
 	}
 	return 0;
 }

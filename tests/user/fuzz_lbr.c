@@ -20,40 +20,15 @@
  *    release at once, intercept and passthrough at once, create with an
  *    event, release without one).
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include <vpmu/lbr.h>
 #include <vpmu/msr.h>
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+#include "fuzz.h"
 
 #define DBG_LBR		VPMU_DEBUGCTL_LBR
 #define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
 #define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-struct reader {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 get8(struct reader *r)
-{
-	if (!r->n)
-		return 0;
-	r->n--;
-	return *r->p++;
-}
-
-static u64 get64(struct reader *r)
-{
-	u64 v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | get8(r);
-	return v;
-}
 
 /* The reference: architecture, policy bookkeeping and glue state. */
 struct ref {
@@ -79,15 +54,6 @@ static const char *const ev_name[] = {
 	"MSR_ACCESS", "DEBUGCTL_WRITE", "PMI", "STATUS_RESET", "STATUS_SET",
 	"SCHED_OUT", "SCHED_IN", "PV_HINT", "RESET", "UNKNOWN",
 };
-
-static void fail(const struct ref *r, size_t step, int type, const char *what)
-{
-	fprintf(stderr,
-		"fuzz_lbr: invariant violated: %s (step %zu, event %s, version %u, policy %d, K %u)\n",
-		what, step, ev_name[type < 9 ? type : 9], r->version, r->policy,
-		r->k);
-	abort();
-}
 
 static bool ref_quiet(const struct ref *r)
 {
@@ -161,8 +127,12 @@ static bool ref_release_rule(struct ref *r)
 	}
 }
 
-static void check_step(struct ref *r, const struct vpmu_lbr_event *ev,
-		       const struct vpmu_lbr_effects *e, size_t step)
+/*
+ * Advance the reference by one step of the machine and check its effects:
+ * the first invariant they violate, or NULL.
+ */
+static const char *check_step(struct ref *r, const struct vpmu_lbr_event *ev,
+			      const struct vpmu_lbr_effects *e)
 {
 	int t = ev->type;
 	bool was_frozen = r->legacy_frozen || r->frz;
@@ -183,34 +153,34 @@ static void check_step(struct ref *r, const struct vpmu_lbr_event *ev,
 
 	/* Effects against each other. */
 	if (e->create_event && e->release_event)
-		fail(r, step, t, "create and release at once");
+		return "create and release at once";
 	if (e->intercept && e->passthrough)
-		fail(r, step, t, "intercept and passthrough at once");
+		return "intercept and passthrough at once";
 	if (e->release_event != e->intercept)
-		fail(r, step, t, "release without intercept or the reverse");
+		return "release without intercept or the reverse";
 	if (e->create_event != e->passthrough)
-		fail(r, step, t, "create without passthrough or the reverse");
+		return "create without passthrough or the reverse";
 	if ((e->status_set | e->status_clear) & ~ST_LBR_FRZ)
-		fail(r, step, t, "status bits other than LBR_FRZ");
+		return "status bits other than LBR_FRZ";
 	if (e->status_set & e->status_clear)
-		fail(r, step, t, "LBR_FRZ set and cleared at once");
+		return "LBR_FRZ set and cleared at once";
 
 	/* Releases: where, when and by which rule. */
 	if (e->release_event && !had_event)
-		fail(r, step, t, "release without an event");
+		return "release without an event";
 	if (e->release_event != want_release)
-		fail(r, step, t, "release differs from the policy rule");
+		return "release differs from the policy rule";
 	if (e->release_event && t != VPMU_LBR_EV_RESET &&
 	    r->policy != VPMU_LBR_POLICY_UPSTREAM &&
 	    (was_frozen || (r->debugctl & DBG_LBR)))
-		fail(r, step, t, "release while frozen or LBR set");
+		return "release while frozen or LBR set";
 
 	/* Creates: only where the guest needs the stack. */
 	if (e->create_event && had_event)
-		fail(r, step, t, "create with an event");
+		return "create with an event";
 	if (e->create_event && t != VPMU_LBR_EV_MSR_ACCESS &&
 	    t != VPMU_LBR_EV_DEBUGCTL_WRITE && t != VPMU_LBR_EV_STATUS_RESET)
-		fail(r, step, t, "create on an event that does not need it");
+		return "create on an event that does not need it";
 
 	/* Apply in order. */
 	if (e->intercept)
@@ -227,27 +197,28 @@ static void check_step(struct ref *r, const struct vpmu_lbr_event *ev,
 
 	/* No leak, ever. */
 	if (r->passthrough && !r->event)
-		fail(r, step, t, "LBR MSRs passed through without the event");
+		return "LBR MSRs passed through without the event";
 	if ((r->vmcs_debugctl & DBG_LBR) && !r->event)
-		fail(r, step, t, "hardware records LBRs without the event");
+		return "hardware records LBRs without the event";
 	if (t == VPMU_LBR_EV_MSR_ACCESS && !r->event)
-		fail(r, step, t, "LBR MSR access served without the event");
+		return "LBR MSR access served without the event";
 
 	/* What the guest sees, and what hardware does. */
 	if (e->guest_debugctl != r->debugctl)
-		fail(r, step, t, "guest-visible DEBUGCTL is not what it wrote");
+		return "guest-visible DEBUGCTL is not what it wrote";
 	if ((e->hw_debugctl & ~DBG_LBR) != (r->debugctl & ~DBG_LBR))
-		fail(r, step, t, "hardware DEBUGCTL differs beyond LBR");
+		return "hardware DEBUGCTL differs beyond LBR";
 	if (!!(e->hw_debugctl & DBG_LBR) !=
 	    ((r->debugctl & DBG_LBR) && !r->frz))
-		fail(r, step, t, "hardware records iff LBR and not LBR_FRZ");
+		return "hardware records iff LBR and not LBR_FRZ";
 	if (r->status_frz != r->frz)
-		fail(r, step, t, "LBR_FRZ differs from the architecture");
+		return "LBR_FRZ differs from the architecture";
 	if (r->frz && r->version < 4)
-		fail(r, step, t, "LBR_FRZ below version 4");
+		return "LBR_FRZ below version 4";
+	return NULL;
 }
 
-static u64 pick_value(struct reader *in, int type)
+static u64 pick_value(struct vpmu_fuzz_input *in, int type)
 {
 	static const u64 debugctl[] = {
 		0, DBG_LBR, DBG_FRZ, DBG_LBR | DBG_FRZ, VPMU_BIT_ULL(1),
@@ -257,10 +228,10 @@ static u64 pick_value(struct reader *in, int type)
 		0, ST_LBR_FRZ, 1, ST_LBR_FRZ | 1, VPMU_STATUS_CTR_FRZ,
 		ST_LBR_FRZ | VPMU_STATUS_COND_CHGD, ~0ULL,
 	};
-	u8 b = get8(in);
+	u8 b = fuzz_u8(in);
 
 	if (b == 0xff)
-		return get64(in);
+		return fuzz_u64(in);
 	switch (type) {
 	case VPMU_LBR_EV_DEBUGCTL_WRITE:
 		return debugctl[b % ARRAY_SIZE(debugctl)];
@@ -275,46 +246,55 @@ static u64 pick_value(struct reader *in, int type)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static const u8 versions[] = { 0, 1, 2, 3, 4, 5, 6, 255 };
-	struct reader in = { data, size };
+	struct vpmu_fuzz_input in = { data, size };
 	struct vpmu_lbr l;
 	struct ref r = { 0 };
 	u8 b;
 	size_t step = 0;
 
-	b = get8(&in);
+	b = fuzz_u8(&in);
 	r.version = versions[b % ARRAY_SIZE(versions)];
-	b = get8(&in);
+	b = fuzz_u8(&in);
 	/* One input in eight tries an unknown policy (the default applies). */
 	r.policy = (b & 7) == 7 ? (enum vpmu_lbr_policy)(40 + b) :
 		   (enum vpmu_lbr_policy)(b % VPMU_LBR_POLICY_NR);
 	vpmu_lbr_init(&l, r.version, r.policy);
 	if ((unsigned int)r.policy >= VPMU_LBR_POLICY_NR)
 		r.policy = VPMU_LBR_POLICY_DEFAULT;
-	if (l.policy != r.policy)
-		fail(&r, 0, 9, "init stored another policy");
-	b = get8(&in);
+	FUZZ_CHECK(l.policy == r.policy,
+		   "init stored another policy (version %u, policy %d, stored %d)",
+		   r.version, r.policy, l.policy);
+	b = fuzz_u8(&in);
 	r.k = VPMU_LBR_HYSTERESIS_K_DEFAULT;
 	if (b) {
 		unsigned int k = b & 0x80 ? b : b % 6;
+		int ret = vpmu_lbr_set_hysteresis(&l, k);
 
-		if (vpmu_lbr_set_hysteresis(&l, k) != (k ? 0 : -EINVAL))
-			fail(&r, 0, 9, "set_hysteresis result");
+		FUZZ_CHECK(ret == (k ? 0 : -EINVAL),
+			   "set_hysteresis(%u) returned %d (version %u, policy %d)",
+			   k, ret, r.version, r.policy);
 		if (k)
 			r.k = k;
 	}
 	r.pv_active = true;
 
-	while (in.n) {
+	while (fuzz_left(&in)) {
 		struct vpmu_lbr_event ev;
 		struct vpmu_lbr_effects e;
+		const char *what;
 
-		b = get8(&in);
+		b = fuzz_u8(&in);
 		/* A tenth of the event codes are not events at all. */
 		ev.type = (enum vpmu_lbr_event_type)(b % 10);
 		ev.value = pick_value(&in, ev.type);
 		ref_event(&r, &ev);
 		vpmu_lbr_step(&l, &ev, &e);
-		check_step(&r, &ev, &e, ++step);
+		what = check_step(&r, &ev, &e);
+		step++;
+		FUZZ_CHECK(!what,
+			   "%s (step %zu, event %s, version %u, policy %d, K %u)",
+			   what, step, ev_name[ev.type < 9 ? ev.type : 9],
+			   r.version, r.policy, r.k);
 	}
 	return 0;
 }

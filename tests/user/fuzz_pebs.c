@@ -4,47 +4,24 @@
  * random vCPU state (or none) and policy; checks the safety invariants of
  * the switch list and that MINIMAL never loads an MSR COMPAT would not.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <vpmu/msr.h>
 #include <vpmu/pebs.h>
 
-int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
+#include "fuzz.h"
 
 #define POISON_MSR	0xdeadbeefU
-
-struct reader {
-	const u8 *data;
-	size_t size;
-	size_t pos;
-};
-
-static u8 rd_u8(struct reader *r)
-{
-	return r->pos < r->size ? r->data[r->pos++] : 0;
-}
-
-static u64 rd_u64(struct reader *r)
-{
-	u64 v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v |= (u64)rd_u8(r) << (8 * i);
-	return v;
-}
 
 /*
  * A counter mask: one byte picks among GP 0-3, fixed 0-2 and bit 63 (a
  * non-counter PEBS_ENABLE bit), so that masks overlap often; a flag byte
  * adds raw 64-bit noise now and then.
  */
-static u64 rd_mask(struct reader *r)
+static u64 get_mask(struct vpmu_fuzz_input *r)
 {
 	static const unsigned int bit[8] = { 0, 1, 2, 3, 32, 33, 34, 63 };
-	u8 pick = rd_u8(r), flags = rd_u8(r);
+	u8 pick = fuzz_u8(r), flags = fuzz_u8(r);
 	u64 m = 0;
 	int i;
 
@@ -52,19 +29,11 @@ static u64 rd_mask(struct reader *r)
 		if (pick & (1U << i))
 			m |= VPMU_BIT_ULL(bit[i]);
 	if ((flags & 0x7) == 0x7)
-		m |= rd_u64(r);
+		m |= fuzz_u64(r);
 	if ((flags & 0x38) == 0x38)
 		m = ~0ULL;
 	return m;
 }
-
-static void fail(const char *what)
-{
-	fprintf(stderr, "fuzz_pebs: invariant violated: %s\n", what);
-	abort();
-}
-
-#define CHECK(cond, what) do { if (!(cond)) fail(what); } while (0)
 
 static const struct vpmu_switch_msr *find(const struct vpmu_switch_msr *out,
 					  unsigned int n, u32 msr)
@@ -104,27 +73,31 @@ static void check_list(const struct vpmu_host_pmu *h,
 	u64 run_pebs, allowed;
 	unsigned int i, j;
 
-	CHECK(n >= 1, "list is empty");
-	CHECK(n <= VPMU_SWITCH_MAX, "more than VPMU_SWITCH_MAX entries");
+	FUZZ_CHECK(n >= 1, "list is empty");
+	FUZZ_CHECK(n <= VPMU_SWITCH_MAX, "more than VPMU_SWITCH_MAX entries");
 	for (i = n; i < VPMU_SWITCH_MAX; i++)
-		CHECK(out[i].msr == POISON_MSR, "wrote past the returned count");
-	CHECK(out[0].msr == VPMU_MSR_GLOBAL_CTRL, "entry 0 is not GLOBAL_CTRL");
+		FUZZ_CHECK(out[i].msr == POISON_MSR,
+			   "wrote past the returned count");
+	FUZZ_CHECK(out[0].msr == VPMU_MSR_GLOBAL_CTRL,
+		   "entry 0 is not GLOBAL_CTRL");
 	for (i = 0; i < n; i++)
 		for (j = i + 1; j < n; j++)
-			CHECK(out[i].msr != out[j].msr, "duplicate MSR");
+			FUZZ_CHECK(out[i].msr != out[j].msr, "duplicate MSR");
 	for (i = 0; i < n; i++)
-		CHECK(out[i].msr == VPMU_MSR_GLOBAL_CTRL ||
-		      out[i].msr == VPMU_MSR_PEBS_ENABLE ||
-		      out[i].msr == VPMU_MSR_DS_AREA ||
-		      out[i].msr == VPMU_MSR_PEBS_DATA_CFG, "unexpected MSR");
+		FUZZ_CHECK(out[i].msr == VPMU_MSR_GLOBAL_CTRL ||
+			   out[i].msr == VPMU_MSR_PEBS_ENABLE ||
+			   out[i].msr == VPMU_MSR_DS_AREA ||
+			   out[i].msr == VPMU_MSR_PEBS_DATA_CFG,
+			   "unexpected MSR");
 
 	/* GLOBAL_CTRL */
-	CHECK(out[0].host == (h->intel_ctrl & ~h->guest_mask),
-	      "host GLOBAL_CTRL is not intel_ctrl minus guest-only");
-	CHECK(!(out[0].guest & ~(h->intel_ctrl & ~h->host_mask)),
-	      "guest GLOBAL_CTRL has a host-only or disabled counter");
-	CHECK((out[0].guest & ~pebs) == (h->intel_ctrl & ~h->host_mask & ~pebs),
-	      "guest GLOBAL_CTRL lost a non-PEBS counter");
+	FUZZ_CHECK(out[0].host == (h->intel_ctrl & ~h->guest_mask),
+		   "host GLOBAL_CTRL is not intel_ctrl minus guest-only");
+	FUZZ_CHECK(!(out[0].guest & ~(h->intel_ctrl & ~h->host_mask)),
+		   "guest GLOBAL_CTRL has a host-only or disabled counter");
+	FUZZ_CHECK((out[0].guest & ~pebs) ==
+		   (h->intel_ctrl & ~h->host_mask & ~pebs),
+		   "guest GLOBAL_CTRL lost a non-PEBS counter");
 
 	/* PEBS counters that run in the guest */
 	run_pebs = out[0].guest & pebs;
@@ -132,68 +105,73 @@ static void check_list(const struct vpmu_host_pmu *h,
 	if (g && isolated && h->pebs_ept && !(pebs & ~h->guest_mask))
 		allowed = pebs & h->intel_ctrl & h->guest_mask & ~h->host_mask &
 			  g->pebs_enable & ~g->cross_mapped;
-	CHECK(!(run_pebs & ~allowed),
-	      "guest runs a PEBS counter the rules forbid");
-	CHECK(run_pebs == allowed, "guest lost a PEBS counter it may run");
+	FUZZ_CHECK(!(run_pebs & ~allowed),
+		   "guest runs a PEBS counter the rules forbid");
+	FUZZ_CHECK(run_pebs == allowed, "guest lost a PEBS counter it may run");
 	if (pebs & ~h->guest_mask)
-		CHECK(!run_pebs, "guest PEBS while host PEBS is active");
+		FUZZ_CHECK(!run_pebs, "guest PEBS while host PEBS is active");
 	if (g)
-		CHECK(!(run_pebs & ~(g->pebs_enable & ~g->cross_mapped)),
-		      "guest PEBS counter outside its own PEBS_ENABLE or cross-mapped");
+		FUZZ_CHECK(!(run_pebs & ~(g->pebs_enable & ~g->cross_mapped)),
+			   "guest PEBS counter outside its own PEBS_ENABLE or cross-mapped");
 
 	/* PEBS_ENABLE */
 	e = find(out, n, VPMU_MSR_PEBS_ENABLE);
 	if (h->pebs && h->pebs_no_isolation) {
-		CHECK(e, "no isolation but PEBS_ENABLE not switched");
-		CHECK(e->host == h->pebs_enabled && e->guest == 0,
-		      "no isolation: PEBS_ENABLE values");
-		CHECK(n == 2, "no isolation: more than GLOBAL_CTRL and PEBS_ENABLE");
+		FUZZ_CHECK(e, "no isolation but PEBS_ENABLE not switched");
+		FUZZ_CHECK(e->host == h->pebs_enabled && e->guest == 0,
+			   "no isolation: PEBS_ENABLE values");
+		FUZZ_CHECK(n == 2,
+			   "no isolation: more than GLOBAL_CTRL and PEBS_ENABLE");
 	} else {
-		CHECK(!e, "PEBS_ENABLE listed with isolation (or without PEBS)");
+		FUZZ_CHECK(!e,
+			   "PEBS_ENABLE listed with isolation (or without PEBS)");
 	}
 	if (!h->pebs)
-		CHECK(n == 1, "no PEBS but more than GLOBAL_CTRL");
+		FUZZ_CHECK(n == 1, "no PEBS but more than GLOBAL_CTRL");
 
 	/* DS_AREA */
 	e = find(out, n, VPMU_MSR_DS_AREA);
-	CHECK(!!e == ds_listed, "DS_AREA listed when it must not be (or not)");
+	FUZZ_CHECK(!!e == ds_listed,
+		   "DS_AREA listed when it must not be (or not)");
 	if (e) {
-		CHECK(e->host == h->ds_area, "DS_AREA host value");
+		FUZZ_CHECK(e->host == h->ds_area, "DS_AREA host value");
 		if (e->guest != e->host) {
-			CHECK(g && e->guest == g->ds_area,
-			      "DS_AREA guest value is neither host's nor guest's");
-			CHECK(compat || run_pebs,
-			      "MINIMAL loads guest DS_AREA without guest PEBS");
+			FUZZ_CHECK(g && e->guest == g->ds_area,
+				   "DS_AREA guest value is neither host's nor guest's");
+			FUZZ_CHECK(compat || run_pebs,
+				   "MINIMAL loads guest DS_AREA without guest PEBS");
 		}
 		if (run_pebs)
-			CHECK(e->guest == g->ds_area,
-			      "guest PEBS runs on a DS_AREA not the guest's");
+			FUZZ_CHECK(e->guest == g->ds_area,
+				   "guest PEBS runs on a DS_AREA not the guest's");
 	}
 
 	/* PEBS_DATA_CFG */
 	e = find(out, n, VPMU_MSR_PEBS_DATA_CFG);
-	CHECK(!!e == (ds_listed && h->pebs_baseline),
-	      "PEBS_DATA_CFG listed when it must not be (or not)");
+	FUZZ_CHECK(!!e == (ds_listed && h->pebs_baseline),
+		   "PEBS_DATA_CFG listed when it must not be (or not)");
 	if (e) {
 		u64 lbr = VPMU_PEBS_DATA_CFG_LBR_GROUP;
 
-		CHECK(e->host == h->pebs_data_cfg, "PEBS_DATA_CFG host value");
+		FUZZ_CHECK(e->host == h->pebs_data_cfg,
+			   "PEBS_DATA_CFG host value");
 		if (e->guest != e->host || run_pebs) {
-			CHECK(g, "guest PEBS_DATA_CFG without vCPU state");
-			CHECK(g->owns_lbr || !(e->guest & lbr),
-			      "guest PEBS_DATA_CFG has the LBR group without the LBRs");
-			CHECK((e->guest & ~lbr) == (g->pebs_data_cfg & ~lbr),
-			      "guest PEBS_DATA_CFG changed non-LBR groups");
+			FUZZ_CHECK(g, "guest PEBS_DATA_CFG without vCPU state");
+			FUZZ_CHECK(g->owns_lbr || !(e->guest & lbr),
+				   "guest PEBS_DATA_CFG has the LBR group without the LBRs");
+			FUZZ_CHECK((e->guest & ~lbr) ==
+				   (g->pebs_data_cfg & ~lbr),
+				   "guest PEBS_DATA_CFG changed non-LBR groups");
 		}
 		if (e->guest != e->host)
-			CHECK(compat || run_pebs,
-			      "MINIMAL loads guest PEBS_DATA_CFG without guest PEBS");
+			FUZZ_CHECK(compat || run_pebs,
+				   "MINIMAL loads guest PEBS_DATA_CFG without guest PEBS");
 	}
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	struct reader r = { data, size, 0 };
+	struct vpmu_fuzz_input r = { data, size };
 	struct vpmu_switch_msr min[VPMU_SWITCH_MAX], cmp[VPMU_SWITCH_MAX];
 	struct vpmu_host_pmu h;
 	struct vpmu_guest_pebs gs, *g;
@@ -201,28 +179,28 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	u8 flags, pol;
 	enum vpmu_switch_policy policy;
 
-	flags = rd_u8(&r);
-	pol = rd_u8(&r);
+	flags = fuzz_u8(&r);
+	pol = fuzz_u8(&r);
 	memset(&h, 0, sizeof(h));
 	h.pebs = flags & 1;
 	h.pebs_no_isolation = flags & 2;
 	h.pebs_ept = flags & 4;
 	h.pebs_baseline = flags & 8;
-	h.intel_ctrl = rd_mask(&r);
-	h.guest_mask = rd_mask(&r);
-	h.host_mask = rd_mask(&r);
-	h.pebs_enabled = rd_mask(&r);
-	h.pebs_capable = rd_mask(&r);
-	h.ds_area = rd_u64(&r);
-	h.pebs_data_cfg = rd_u64(&r);
+	h.intel_ctrl = get_mask(&r);
+	h.guest_mask = get_mask(&r);
+	h.host_mask = get_mask(&r);
+	h.pebs_enabled = get_mask(&r);
+	h.pebs_capable = get_mask(&r);
+	h.ds_area = fuzz_u64(&r);
+	h.pebs_data_cfg = fuzz_u64(&r);
 
 	memset(&gs, 0, sizeof(gs));
 	gs.owns_lbr = flags & 32;
-	gs.pebs_enable = rd_mask(&r);
-	gs.cross_mapped = rd_mask(&r);
+	gs.pebs_enable = get_mask(&r);
+	gs.cross_mapped = get_mask(&r);
 	/* Often equal to the host's, to exercise host == guest entries. */
-	gs.ds_area = (flags & 64) ? h.ds_area : rd_u64(&r);
-	gs.pebs_data_cfg = (flags & 128) ? h.pebs_data_cfg : rd_u64(&r);
+	gs.ds_area = (flags & 64) ? h.ds_area : fuzz_u64(&r);
+	gs.pebs_data_cfg = (flags & 128) ? h.pebs_data_cfg : fuzz_u64(&r);
 	g = (flags & 16) ? NULL : &gs;
 
 	/* The policy under test, unknown values included (act as MINIMAL). */
@@ -235,16 +213,17 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	check_list(&h, g, false, min, nmin);
 	ncmp = run(&h, g, VPMU_SWITCH_COMPAT, cmp);
 	check_list(&h, g, true, cmp, ncmp);
-	CHECK(cmp[0].host == min[0].host && cmp[0].guest == min[0].guest,
-	      "policy changed GLOBAL_CTRL");
+	FUZZ_CHECK(cmp[0].host == min[0].host && cmp[0].guest == min[0].guest,
+		   "policy changed GLOBAL_CTRL");
 	for (i = 0; i < nmin; i++) {
 		const struct vpmu_switch_msr *c;
 
 		if (min[i].host == min[i].guest)
 			continue;
 		c = find(cmp, ncmp, min[i].msr);
-		CHECK(c && c->host == min[i].host && c->guest == min[i].guest,
-		      "MINIMAL loads an MSR (or value) COMPAT does not");
+		FUZZ_CHECK(c && c->host == min[i].host &&
+			   c->guest == min[i].guest,
+			   "MINIMAL loads an MSR (or value) COMPAT does not");
 	}
 	return 0;
 }
