@@ -134,6 +134,7 @@ RUN
 for series in $kernels; do
 	bld=$("$top/scripts/kernel.sh" "$series" 2>"$work/kernel-$series.log") ||
 		{ say "FAIL kernel $series:"; tail -n 30 "$work/kernel-$series.log"; failed=$((failed + 1)); failed_steps+=("kernel-$series"); continue; }
+	[ -n "$only_kunit" ] || step "selftests-$series" "$top/scripts/selftests.sh" "$series" "$bld" "$work/selftests-$series"
 	step "modules-kunit-$series" clean_build "$bld" "$work/mod-$series" W=1 C=2
 	[ -f "$work/mod-$series/vpmu_kunit.ko" ] || continue
 	t=$SECONDS
@@ -149,6 +150,7 @@ done
 
 if [ -z "$only_kunit" ]; then
 	step checkpatch checkpatch
+	step selftests-lint "$top/scripts/selftests.sh" --lint
 	step user-build user all
 	step user-fuzz user fuzz-run
 	step user-bench user bench

@@ -15,6 +15,8 @@ pkgs=(
 	qemu-system-x86 busybox-static
 	# checks and userspace tests
 	sparse python3 clang valgrind git dkms
+	# lint of the selftest scripts and the bare-metal CI workflow
+	shellcheck yamllint
 )
 
 sudo=
