@@ -61,7 +61,8 @@ clean_build() {
 
 newest_headers() {
 	# shellcheck disable=SC2012 # names are Debian package paths, no spaces
-	ls -d /usr/src/linux-headers-"$1"*-amd64 2>/dev/null | sort -V | tail -n 1
+	# "6.1.*" must not match 6.12's headers.
+	ls -d /usr/src/linux-headers-"$1".*-amd64 2>/dev/null | sort -V | tail -n 1
 }
 
 checkpatch() {

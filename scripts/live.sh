@@ -51,28 +51,6 @@ judge() {
 	[ "$fails" = 0 ] && [ "$oks" -gt 0 ]
 }
 
-# single_tcg_shim DIR: a qemu-system-x86_64 first in PATH that turns
-# scripts/vm.sh's "-accel tcg" into "-accel tcg,thread=single".  Prints
-# the directory to put in front of PATH.
-single_tcg_shim() {
-	local dir=$1/shim real
-	real=$(command -v qemu-system-x86_64)
-	mkdir -p "$dir"
-	cat >"$dir/qemu-system-x86_64" <<SHIM
-#!/bin/bash
-args=()
-prev=
-for a in "\$@"; do
-	[ "\$prev" = -accel ] && [ "\$a" = tcg ] && a=tcg,thread=single
-	args+=("\$a")
-	prev=\$a
-done
-exec "$real" "\${args[@]}"
-SHIM
-	chmod +x "$dir/qemu-system-x86_64"
-	echo "$dir"
-}
-
 live_kernel() {
 	local series=$1 bld=$2 mods=$3 work=$4 stage log m
 	stage=$work/stage
@@ -89,19 +67,7 @@ live_kernel() {
 	cp "$top/tests/live/run.sh" "$stage/run.sh"
 	echo "CYCLES=${LIVE_CYCLES:-20}" >"$stage/env"
 	local t=$SECONDS rc=0
-	# Two sockets: the MP table SeaBIOS builds for "-smp 2" (two cores of
-	# one socket) lists one CPU, and the test kernel has no ACPI.
-	# tsc_early_khz: under TCG the PIT calibration of the TSC sometimes
-	# fails; with tsc_khz 0, KVM re-requests KVM_REQ_CLOCK_UPDATE forever
-	# and the first KVM_RUN never returns.
-	# Single-threaded TCG: QEMU 7.2's multi-threaded TCG lets a vCPU run a
-	# stale translation of code another vCPU patched with text_poke_bp()
-	# (int3 oops at the patched site, also with plain ftrace toggling and
-	# no module of ours): see Documentation/hook.rst.
-	PATH="$(single_tcg_shim "$work"):$PATH" \
-	VPMU_VM_APPEND="${VPMU_VM_APPEND:-} tsc_early_khz=2000000" \
-		"$top/scripts/vm.sh" "$bld/arch/x86/boot/bzImage" "$stage" "$log" \
-		-smp 2,sockets=2,cores=1 || rc=$?
+	"$top/scripts/vm.sh" "$bld/arch/x86/boot/bzImage" "$stage" "$log" || rc=$?
 	say "$series: VM ran $((SECONDS - t)) s (exit $rc), console in $log"
 	judge "$log" live && [ $rc = 0 ]
 }

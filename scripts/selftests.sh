@@ -197,11 +197,6 @@ judge() {
 	done
 }
 
-# The test kernel cannot calibrate the TSC under TCG (tinyconfig has no
-# PIT/HPET driver): without a TSC frequency KVM_GET_TSC_KHZ returns 0 and
-# the 6.12 library refuses to create VMs.  Give it one.
-export VPMU_VM_APPEND="tsc_early_khz=2000000 ${VPMU_VM_APPEND:-}"
-
 for boot in A B; do
 	t=$SECONDS
 	stage "$work/stage-$boot" "$boot"
