@@ -8,12 +8,15 @@
 #
 # Steps: checkpatch on our files; the core in userspace (-Werror build,
 # libFuzzer targets for FUZZ_SECONDS each, benchmarks); the module against
-# both Debian header packages with W=1 and sparse; for each KUnit kernel,
-# the modules with W=1 and sparse, then a QEMU TCG boot that loads the
-# KUnit module and the product module, judged by ktap.py.  Every step runs
-# even after one fails; the last line is 'N passed, N failed', where N
-# counts KUnit cases over the kernels, and failed also counts each failing
-# step, so that a red run never ends on '0 failed'.
+# both Debian header packages with W=1 and sparse, and its refusal in both
+# Debian kernels; for each KUnit kernel, the modules with W=1 and sparse,
+# a QEMU TCG boot that loads the KUnit module and the product module,
+# judged by ktap.py, the live hook test and the selftests.  The steps run
+# in three lanes at once (one per kernel, one for the rest): QEMU TCG runs
+# single-threaded and most steps use one core.  Every step runs even after
+# one fails; the last line is 'N passed, N failed', where N counts KUnit
+# cases over the kernels, and failed also counts each failing step, so
+# that a red run never ends on '0 failed'.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,25 +30,31 @@ fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vpmu-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-failed_steps=()
+results=$work/results
+: >"$results"
 t0=$(date +%s)
 
 say() { printf 'check: %s\n' "$*"; }
 
-# step NAME CMD...: run, keep the log, report one line.
+# step NAME CMD...: run, keep the log, report one line (and, on failure,
+# the log's tail) in one write, so that the lanes do not interleave.
+# $work/NAME.summary, when the command leaves one, ends the ok line.
 step() {
-	local name=$1 log="$work/$1.log" t=$SECONDS
+	local name=$1 log="$work/$1.log" t=$SECONDS rc=0 out
 	shift
-	if "$@" >"$log" 2>&1; then
-		say "ok   $name ($((SECONDS - t))s)"
+	"$@" >"$log" 2>&1 || rc=$?
+	if [ $rc = 0 ]; then
+		out="ok   $name ($((SECONDS - t))s)"
+		[ -f "$work/$name.summary" ] && out="$out: $(cat "$work/$name.summary")"
+		echo "ok $name" >>"$results"
+		say "$out"
 	else
-		say "FAIL $name ($((SECONDS - t))s), last lines:"
-		tail -n 40 "$log" | sed 's/^/    /'
-		failed=$((failed + 1))
-		failed_steps+=("$name")
+		echo "FAIL $name" >>"$results"
+		out=$(grep -vE '^\[[0-9:]+\] +(\[PASSED\]|=+ \[PASSED\])' "$log" |
+		      tail -n 40 | sed 's/^/    /')
+		printf 'check: FAIL %s (%ss), last lines:\n%s\n' "$name" "$((SECONDS - t))" "$out"
 	fi
+	return $rc
 }
 
 # A kbuild log is clean when nothing says warning or error.
@@ -67,6 +76,7 @@ newest_headers() {
 
 checkpatch() {
 	local cp
+	# shellcheck disable=SC2012 # our own cache paths, no odd names
 	cp=$(ls "$cache"/src-*/scripts/checkpatch.pl 2>/dev/null | head -n 1)
 	[ -n "$cp" ] || { echo "no checkpatch.pl: the kernel sources are unpacked by scripts/kernel.sh"; return 1; }
 	cd "$top" || return 1
@@ -124,35 +134,35 @@ RUN
 		"$(readlink -f "$bld/source")/tools/testing/kunit/kunit.py" $(suites) \
 		| tee "$work/ktap-$series.out"
 	local krc=${PIPESTATUS[0]}
-	local p f
-	p=$(sed -nE 's/^ktap: .*passed=([0-9]+).*/\1/p' "$work/ktap-$series.out")
-	f=$(sed -nE 's/^ktap: .*failed=([0-9]+).*/\1/p' "$work/ktap-$series.out")
-	passed=$((passed + ${p:-0}))
-	# Case failures are counted here; the step itself adds one more.
-	failed=$((failed + ${f:-0}))
+	grep '^ktap: suites' "$work/ktap-$series.out" >"$work/kunit-$series.summary"
 	product_expect "$log" || { echo "product module: unexpected load/unload:"; sed -n '/VPMU-KTAP-END/,$p' "$log"; return 1; }
 	[ $vmrc = 0 ] && [ "$krc" = 0 ]
 }
 
-for series in $kernels; do
-	bld=$("$top/scripts/kernel.sh" "$series" 2>"$work/kernel-$series.log") ||
-		{ say "FAIL kernel $series:"; tail -n 30 "$work/kernel-$series.log"; failed=$((failed + 1)); failed_steps+=("kernel-$series"); continue; }
-	[ -n "$only_kunit" ] || step "selftests-$series" "$top/scripts/selftests.sh" "$series" "$bld" "$work/selftests-$series"
-	step "modules-kunit-$series" clean_build "$bld" "$work/mod-$series" W=1 C=2
-	[ -f "$work/mod-$series/vpmu_kunit.ko" ] || continue
-	t=$SECONDS
-	if kunit_boot "$series" "$bld" "$work/mod-$series" >"$work/kunit-$series.log" 2>&1; then
-		say "ok   kunit-$series ($((SECONDS - t))s): $(grep '^ktap: suites' "$work/ktap-$series.out")"
-	else
-		say "FAIL kunit-$series ($((SECONDS - t))s):"
-		grep -vE '^\[[0-9:]+\] +(\[PASSED\]|=+ \[PASSED\])' "$work/kunit-$series.log" | tail -n 60 | sed 's/^/    /'
-		failed=$((failed + 1))
-		failed_steps+=("kunit-$series")
-	fi
-	[ -n "$only_kunit" ] || step "live-$series" "$top/scripts/live.sh" "$series" "$bld" "$work/mod-$series" "$work/live-$series"
-done
+kernel_build() {
+	"$top/scripts/kernel.sh" "$1" >"$work/bld-$1"
+}
 
-if [ -z "$only_kunit" ]; then
+# One kernel: build (or reuse) it, then everything that boots it.
+lane_kernel() {
+	local series=$1 bld mods="$work/mod-$1"
+	step "kernel-$series" kernel_build "$series" || return
+	bld=$(cat "$work/bld-$series")
+	[ -n "$only_kunit" ] || step "selftests-$series" "$top/scripts/selftests.sh" "$series" "$bld" "$work/selftests-$series"
+	step "modules-kunit-$series" clean_build "$bld" "$mods" W=1 C=2
+	[ -f "$mods/vpmu_kunit.ko" ] || return
+	step "kunit-$series" kunit_boot "$series" "$bld" "$mods"
+	[ -n "$only_kunit" ] || step "live-$series" "$top/scripts/live.sh" "$series" "$bld" "$mods" "$work/live-$series"
+}
+
+# Everything that needs no KUnit kernel.
+lane_rest() {
+	local series h
+	# checkpatch.pl comes from an unpacked kernel source.
+	while ! ls "$cache"/src-*/scripts/checkpatch.pl >/dev/null 2>&1; do
+		[ -s "$results" ] && grep -q '^[a-zA-Z]* kernel-' "$results" && break
+		sleep 5
+	done
 	step checkpatch checkpatch
 	step selftests-lint "$top/scripts/selftests.sh" --lint
 	step user-build user all
@@ -161,18 +171,37 @@ if [ -z "$only_kunit" ]; then
 	for series in 6.1 6.12; do
 		h=$(newest_headers "$series")
 		if [ -z "$h" ]; then
+			echo "FAIL headers-$series" >>"$results"
 			say "FAIL headers-$series: no linux-headers-$series package: run 'make deps'"
-			failed=$((failed + 1)); failed_steps+=("headers-$series")
 			continue
 		fi
 		step "headers-$series" clean_build "$h" "$work/hdr-$series" W=1 C=2
 	done
 	step distro "$top/scripts/live.sh" --distro "$work/distro" "6.1:$work/hdr-6.1" "6.12:$work/hdr-6.12"
+}
+
+for series in $kernels; do
+	lane_kernel "$series" &
+done
+[ -n "$only_kunit" ] || lane_rest &
+wait
+
+if [ -z "$only_kunit" ]; then
 	# The numbers the fuzzers and benchmarks printed belong in the output.
-	grep '^fuzz: ' "$work/user-fuzz.log"
-	grep -v '^make' "$work/user-bench.log"
+	grep -h '^fuzz: ' "$work/user-fuzz.log"
+	grep -hv '^make' "$work/user-bench.log"
 fi
 
-say "took $(( $(date +%s) - t0 ))s; failed steps: ${failed_steps[*]:-none}"
+passed=0
+failed=$(grep -c '^FAIL ' "$results")
+for f in "$work"/ktap-*.out; do
+	[ -f "$f" ] || continue
+	p=$(sed -nE 's/^ktap: .*passed=([0-9]+).*/\1/p' "$f")
+	n=$(sed -nE 's/^ktap: .*failed=([0-9]+).*/\1/p' "$f")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${n:-0}))
+done
+failed_steps=$(sed -n 's/^FAIL //p' "$results" | tr '\n' ' ')
+say "took $(( $(date +%s) - t0 ))s; failed steps: ${failed_steps:-none}"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
