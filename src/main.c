@@ -22,26 +22,27 @@
 #include <asm/processor.h>
 
 #include <hook/hook.h>
+#include <vpmu/caps.h>
 #include <vpmu/lbr.h>
 
 #include "kvm/compat.h"
 
 /* Features, in the order of the "features" parameter and the summary. */
-enum vpmu_feature {
-	VPMU_FEAT_PEBS,		/* guest PEBS through the perf switch list */
-	VPMU_FEAT_LBR,		/* vLBR lifecycle */
-	VPMU_FEAT_OVERFLOW,	/* exact emulated-counter overflow */
-	VPMU_FEAT_PMU_V5,	/* architectural PMU v4/v5 MSRs and CPUID */
-	VPMU_FEAT_ARCH_LBR,	/* CPUID leaf 0x1C, XSAVES LBR state */
-	VPMU_FEAT_NR,
+enum vpmu_ext_feature {
+	VPMU_EXT_PEBS,		/* guest PEBS through the perf switch list */
+	VPMU_EXT_LBR,		/* vLBR lifecycle */
+	VPMU_EXT_OVERFLOW,	/* exact emulated-counter overflow */
+	VPMU_EXT_PMU_V5,	/* architectural PMU v4/v5 MSRs and CPUID */
+	VPMU_EXT_ARCH_LBR,	/* CPUID leaf 0x1C, XSAVES LBR state */
+	VPMU_EXT_NR,
 };
 
-static const char *const vpmu_feature_names[VPMU_FEAT_NR] = {
-	[VPMU_FEAT_PEBS] = "pebs",
-	[VPMU_FEAT_LBR] = "lbr",
-	[VPMU_FEAT_OVERFLOW] = "overflow",
-	[VPMU_FEAT_PMU_V5] = "pmu_v5",
-	[VPMU_FEAT_ARCH_LBR] = "arch_lbr",
+static const char *const vpmu_ext_feature_names[VPMU_EXT_NR] = {
+	[VPMU_EXT_PEBS] = "pebs",
+	[VPMU_EXT_LBR] = "lbr",
+	[VPMU_EXT_OVERFLOW] = "overflow",
+	[VPMU_EXT_PMU_V5] = "pmu_v5",
+	[VPMU_EXT_ARCH_LBR] = "arch_lbr",
 };
 
 static const char *const vpmu_lbr_policy_names[VPMU_LBR_POLICY_NR] = {
@@ -56,7 +57,7 @@ module_param(features, charp, 0444);
 MODULE_PARM_DESC(features,
 		 "Features to enable: \"all\" (default), \"none\", or a comma list of pebs,lbr,overflow,pmu_v5,arch_lbr");
 
-static unsigned int max_version = 5;
+static unsigned int max_version = VPMU_MAX_VERSION;
 module_param(max_version, uint, 0444);
 MODULE_PARM_DESC(max_version,
 		 "Highest architectural PMU version exposed to guests, 1-5 (default 5; above 2 needs pmu_v5)");
@@ -282,10 +283,10 @@ static int __init vpmu_parse_features(unsigned long *out)
 {
 	char buf[128], *p = buf, *tok;
 	unsigned long set = 0;
-	unsigned int i;
+	int i;
 
 	if (!features || !strcmp(features, "all")) {
-		*out = BIT(VPMU_FEAT_NR) - 1;
+		*out = BIT(VPMU_EXT_NR) - 1;
 		return 0;
 	}
 	if (!strcmp(features, "none") || !*features) {
@@ -295,10 +296,8 @@ static int __init vpmu_parse_features(unsigned long *out)
 	if (strscpy(buf, features, sizeof(buf)) < 0)
 		return -EINVAL;
 	while ((tok = strsep(&p, ",")) != NULL) {
-		for (i = 0; i < VPMU_FEAT_NR; i++)
-			if (!strcmp(tok, vpmu_feature_names[i]))
-				break;
-		if (i == VPMU_FEAT_NR)
+		i = match_string(vpmu_ext_feature_names, VPMU_EXT_NR, tok);
+		if (i < 0)
 			return -EINVAL;
 		set |= BIT(i);
 	}
@@ -314,9 +313,9 @@ static int __init vpmu_parse_params(void)
 		return vpmu_refuse(-EINVAL,
 				   "features=%s: expected all, none or a comma list of pebs,lbr,overflow,pmu_v5,arch_lbr",
 				   features);
-	if (max_version < 1 || max_version > 5)
-		return vpmu_refuse(-EINVAL, "max_version=%u: expected 1 to 5",
-				   max_version);
+	if (max_version < 1 || max_version > VPMU_MAX_VERSION)
+		return vpmu_refuse(-EINVAL, "max_version=%u: expected 1 to %u",
+				   max_version, VPMU_MAX_VERSION);
 	i = lbr_policy ? match_string(vpmu_lbr_policy_names,
 				      VPMU_LBR_POLICY_NR, lbr_policy) : -EINVAL;
 	if (i < 0)
@@ -330,7 +329,7 @@ static int __init vpmu_parse_params(void)
 /* The PMU version guests may see: max_version, capped at 2 without v4/v5. */
 static unsigned int vpmu_exposed_version(void)
 {
-	if (!(vpmu_features & BIT(VPMU_FEAT_PMU_V5)))
+	if (!(vpmu_features & BIT(VPMU_EXT_PMU_V5)))
 		return min(max_version, 2U);
 	return max_version;
 }
@@ -424,9 +423,9 @@ static int vpmu_config_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	seq_printf(m, "layout: %s\nfeatures:", VPMU_KVM_SERIES);
-	for (i = 0; i < VPMU_FEAT_NR; i++)
+	for (i = 0; i < VPMU_EXT_NR; i++)
 		if (vpmu_features & BIT(i))
-			seq_printf(m, " %s", vpmu_feature_names[i]);
+			seq_printf(m, " %s", vpmu_ext_feature_names[i]);
 	seq_printf(m, "\nmax_version: %u\nexposed_version: %u\nlbr_policy: %s\n",
 		   max_version, vpmu_exposed_version(),
 		   vpmu_lbr_policy_names[vpmu_lbr_policy]);
@@ -439,11 +438,11 @@ static void __init vpmu_summary(void)
 	char list[64] = "";
 	unsigned int i, n = 0;
 
-	for (i = 0; i < VPMU_FEAT_NR; i++) {
+	for (i = 0; i < VPMU_EXT_NR; i++) {
 		if (!(vpmu_features & BIT(i)))
 			continue;
 		strlcat(list, n++ ? "," : "", sizeof(list));
-		strlcat(list, vpmu_feature_names[i], sizeof(list));
+		strlcat(list, vpmu_ext_feature_names[i], sizeof(list));
 	}
 	for (i = 0, n = 0; i < VPMU_H_NR; i++)
 		n += vpmu_hooks[i].state == VPMU_HOOK_INSTALLED;
