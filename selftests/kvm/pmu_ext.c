@@ -451,3 +451,24 @@ void pmu_ext_run_to_done(struct kvm_vcpu *vcpu)
 		    "guest stopped at GUEST_SYNC(0x%lx, 0x%lx) where it should be done",
 		    uc.args[0], uc.args[1]);
 }
+
+u32 pmu_ext_host_lbr_depth(void)
+{
+	static const char *const paths[] = {
+		"/sys/bus/event_source/devices/cpu/caps/branches",
+		"/sys/bus/event_source/devices/cpu_core/caps/branches",
+	};
+	unsigned int i, depth;
+	FILE *f;
+
+	for (i = 0; i < ARRAY_SIZE(paths); i++) {
+		f = fopen(paths[i], "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%u", &depth) != 1)
+			depth = 0;
+		fclose(f);
+		return depth;
+	}
+	return 0;
+}

@@ -301,6 +301,9 @@ const struct kvm_cpuid_entry2 *pmu_ext_supported_cpuid(u32 function,
 /* IA32_PERF_CAPABILITIES KVM supports, 0 without PDCM. */
 u64 pmu_ext_perf_capabilities(void);
 
+/* The host's LBR depth as perf reports it, 0 when it has no LBRs. */
+u32 pmu_ext_host_lbr_depth(void);
+
 /* kvm.force_emulation_prefix is on. */
 bool pmu_ext_fep_enabled(void);
 

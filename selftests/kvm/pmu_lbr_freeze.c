@@ -352,27 +352,6 @@ static void test_freeze(const void *arg)
 	kvm_vm_free(vm);
 }
 
-static u32 host_lbr_depth(void)
-{
-	static const char *const paths[] = {
-		"/sys/bus/event_source/devices/cpu/caps/branches",
-		"/sys/bus/event_source/devices/cpu_core/caps/branches",
-	};
-	unsigned int i, depth;
-	FILE *f;
-
-	for (i = 0; i < ARRAY_SIZE(paths); i++) {
-		f = fopen(paths[i], "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%u", &depth) != 1)
-			depth = 0;
-		fclose(f);
-		return depth;
-	}
-	return 0;
-}
-
 static const struct pmu_ext_case cases[] = {
 	{ "v2_legacy_freeze", test_freeze, (const void *)2 },
 	{ "v4_streamlined_freeze", test_freeze, (const void *)4 },
@@ -387,7 +366,7 @@ int main(void)
 	perf_caps = pmu_ext_perf_capabilities();
 	if (!(perf_caps & PERF_CAP_LBR_FMT))
 		pmu_ext_skip("feature absent: no guest LBR (PERF_CAPABILITIES.LBR_FMT = 0)");
-	lbr_depth = host_lbr_depth();
+	lbr_depth = pmu_ext_host_lbr_depth();
 	if (!lbr_depth || lbr_depth > MAX_DEPTH)
 		pmu_ext_skip("feature absent: host perf reports LBR depth %u",
 			     lbr_depth);

@@ -304,27 +304,6 @@ static void test_variant(const void *arg)
 	kvm_vm_free(vm);
 }
 
-static u32 host_lbr_depth(void)
-{
-	static const char *const paths[] = {
-		"/sys/bus/event_source/devices/cpu/caps/branches",
-		"/sys/bus/event_source/devices/cpu_core/caps/branches",
-	};
-	unsigned int i, depth;
-	FILE *f;
-
-	for (i = 0; i < ARRAY_SIZE(paths); i++) {
-		f = fopen(paths[i], "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%u", &depth) != 1)
-			depth = 0;
-		fclose(f);
-		return depth;
-	}
-	return 0;
-}
-
 static const struct variant basic = { false, false, false };
 static const struct variant host = { true, false, false };
 static const struct variant lbr_unowned = { false, true, false };
@@ -351,7 +330,7 @@ int main(void)
 		pmu_ext_skip("feature absent: KVM_GET_SUPPORTED_CPUID lacks DS or DTES64");
 	if (!CPUID_0A_NR_GP(&supported))
 		pmu_ext_skip("feature absent: KVM offers no GP counter");
-	host_depth = host_lbr_depth();
+	host_depth = pmu_ext_host_lbr_depth();
 	ksft_print_msg("PERF_CAPABILITIES 0x%lx (PEBS format %lu%s), host LBR depth %u\n",
 		       perf_caps, PERF_CAP_PEBS_FMT(perf_caps),
 		       perf_caps & PERF_CAP_PEBS_BASELINE ? ", adaptive" : "",

@@ -41,75 +41,20 @@
  * equal its key's target), so a wrong list is a refusal, never a wrong
  * write.  6.12 adds EVENTSEL_EVENT, MAX_NR_GP_COUNTERS and
  * MIN_NR_GP_COUNTERS after the pointers; nothing here reads them.
- * The enum suffix is the member name, so one token names both.
+ * The list lives in kvm-pmu-ops.h; it gives both the enum (whose suffix
+ * is the member name) and the static call names.
  */
-#if VPMU_KVM_MINOR == 1
 enum vpmu_kvm_pmu_op {
-	VPMU_KVM_PMU_OP_hw_event_available,
-	VPMU_KVM_PMU_OP_pmc_is_enabled,
-	VPMU_KVM_PMU_OP_pmc_idx_to_pmc,
-	VPMU_KVM_PMU_OP_rdpmc_ecx_to_pmc,
-	VPMU_KVM_PMU_OP_msr_idx_to_pmc,
-	VPMU_KVM_PMU_OP_is_valid_rdpmc_ecx,
-	VPMU_KVM_PMU_OP_is_valid_msr,
-	VPMU_KVM_PMU_OP_get_msr,
-	VPMU_KVM_PMU_OP_set_msr,
-	VPMU_KVM_PMU_OP_refresh,
-	VPMU_KVM_PMU_OP_init,
-	VPMU_KVM_PMU_OP_reset,
-	VPMU_KVM_PMU_OP_deliver_pmi,
-	VPMU_KVM_PMU_OP_cleanup,
+#define VPMU_KVM_PMU_OP(op)	VPMU_KVM_PMU_OP_##op,
+#include "kvm-pmu-ops.h"
 	VPMU_KVM_PMU_OP_NR
 };
 
 /* The static call of each member, in member order. */
 static const char *const vpmu_kvm_pmu_op_keys[] __maybe_unused = {
-	"kvm_x86_pmu_hw_event_available",
-	"kvm_x86_pmu_pmc_is_enabled",
-	"kvm_x86_pmu_pmc_idx_to_pmc",
-	"kvm_x86_pmu_rdpmc_ecx_to_pmc",
-	"kvm_x86_pmu_msr_idx_to_pmc",
-	"kvm_x86_pmu_is_valid_rdpmc_ecx",
-	"kvm_x86_pmu_is_valid_msr",
-	"kvm_x86_pmu_get_msr",
-	"kvm_x86_pmu_set_msr",
-	"kvm_x86_pmu_refresh",
-	"kvm_x86_pmu_init",
-	"kvm_x86_pmu_reset",
-	"kvm_x86_pmu_deliver_pmi",
-	"kvm_x86_pmu_cleanup",
+#define VPMU_KVM_PMU_OP(op)	"kvm_x86_pmu_" #op,
+#include "kvm-pmu-ops.h"
 };
-#else
-enum vpmu_kvm_pmu_op {
-	VPMU_KVM_PMU_OP_rdpmc_ecx_to_pmc,
-	VPMU_KVM_PMU_OP_msr_idx_to_pmc,
-	VPMU_KVM_PMU_OP_check_rdpmc_early,
-	VPMU_KVM_PMU_OP_is_valid_msr,
-	VPMU_KVM_PMU_OP_get_msr,
-	VPMU_KVM_PMU_OP_set_msr,
-	VPMU_KVM_PMU_OP_refresh,
-	VPMU_KVM_PMU_OP_init,
-	VPMU_KVM_PMU_OP_reset,
-	VPMU_KVM_PMU_OP_deliver_pmi,
-	VPMU_KVM_PMU_OP_cleanup,
-	VPMU_KVM_PMU_OP_NR
-};
-
-/* The static call of each member, in member order. */
-static const char *const vpmu_kvm_pmu_op_keys[] __maybe_unused = {
-	"kvm_x86_pmu_rdpmc_ecx_to_pmc",
-	"kvm_x86_pmu_msr_idx_to_pmc",
-	"kvm_x86_pmu_check_rdpmc_early",
-	"kvm_x86_pmu_is_valid_msr",
-	"kvm_x86_pmu_get_msr",
-	"kvm_x86_pmu_set_msr",
-	"kvm_x86_pmu_refresh",
-	"kvm_x86_pmu_init",
-	"kvm_x86_pmu_reset",
-	"kvm_x86_pmu_deliver_pmi",
-	"kvm_x86_pmu_cleanup",
-};
-#endif
 
 static_assert(ARRAY_SIZE(vpmu_kvm_pmu_op_keys) == VPMU_KVM_PMU_OP_NR);
 
