@@ -187,9 +187,17 @@ done
 wait
 
 if [ -z "$only_kunit" ]; then
-	# The numbers the fuzzers and benchmarks printed belong in the output.
+	# The numbers the tests printed belong in the output: fuzz executions,
+	# benchmark tables, live-test reads and cycles, selftest outcomes.
 	grep -h '^fuzz: ' "$work/user-fuzz.log"
 	grep -hv '^make' "$work/user-bench.log"
+	for f in "$work"/live-*.log "$work/distro.log"; do
+		[ -f "$f" ] && grep -hE '^loop: |^live: [0-9]+ cycles|checks passed' "$f" |
+			sed "s|^|$(basename "$f" .log): |"
+	done
+	for f in "$work"/selftests-[0-9]*.log; do
+		[ -f "$f" ] && sed -n '/^selftests (/,$p' "$f"
+	done
 fi
 
 passed=0
