@@ -150,4 +150,15 @@ unsigned int vpmu_pebs_switch_list(const struct vpmu_host_pmu *host,
 				   enum vpmu_switch_policy policy,
 				   struct vpmu_switch_msr out[VPMU_SWITCH_MAX]);
 
+/**
+ * vpmu_switch_find() - the entry of a switch list that names @msr
+ * @list: a switch list (ours, or the array host perf returns)
+ * @n: its number of entries
+ * @msr: the MSR to look for
+ *
+ * Return: the first entry for @msr, or NULL when the list has none.
+ */
+const struct vpmu_switch_msr *vpmu_switch_find(const struct vpmu_switch_msr *list,
+					       unsigned int n, u32 msr);
+
 #endif /* VPMU_PEBS_H */

@@ -198,3 +198,14 @@ unsigned int vpmu_pebs_switch_list(const struct vpmu_host_pmu *host,
 	}
 	return n;
 }
+
+const struct vpmu_switch_msr *vpmu_switch_find(const struct vpmu_switch_msr *list,
+					       unsigned int n, u32 msr)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i].msr == msr)
+			return &list[i];
+	return NULL;
+}

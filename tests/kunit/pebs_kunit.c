@@ -72,23 +72,12 @@ static unsigned int t_list(const struct vpmu_host_pmu *h,
 	return vpmu_pebs_switch_list(h, g, policy, out);
 }
 
-static const struct vpmu_switch_msr *t_find(const struct vpmu_switch_msr *out,
-					    unsigned int n, u32 msr)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (out[i].msr == msr)
-			return &out[i];
-	return NULL;
-}
-
 /* The entry for @msr, which the list must hold. */
 static const struct vpmu_switch_msr *t_entry(struct kunit *test,
 					     const struct vpmu_switch_msr *out,
 					     unsigned int n, u32 msr)
 {
-	const struct vpmu_switch_msr *e = t_find(out, n, msr);
+	const struct vpmu_switch_msr *e = vpmu_switch_find(out, n, msr);
 
 	KUNIT_ASSERT_TRUE(test, e);
 	return e;
@@ -331,11 +320,11 @@ static void pebs_test_no_baseline_no_data_cfg(struct kunit *test)
 	h.pebs_baseline = false;
 	n = t_list(&h, &g, VPMU_SWITCH_MINIMAL, out);
 	KUNIT_EXPECT_EQ(test, n, 2U);
-	KUNIT_EXPECT_TRUE(test, !t_find(out, n, VPMU_MSR_PEBS_DATA_CFG));
+	KUNIT_EXPECT_TRUE(test, !vpmu_switch_find(out, n, VPMU_MSR_PEBS_DATA_CFG));
 	KUNIT_EXPECT_EQ(test, out[1].guest, T_GUEST_DS);
 	n = t_list(&h, &g, VPMU_SWITCH_COMPAT, out);
 	KUNIT_EXPECT_EQ(test, n, 2U);
-	KUNIT_EXPECT_TRUE(test, !t_find(out, n, VPMU_MSR_PEBS_DATA_CFG));
+	KUNIT_EXPECT_TRUE(test, !vpmu_switch_find(out, n, VPMU_MSR_PEBS_DATA_CFG));
 }
 
 /* ---- policies ---- */
@@ -560,7 +549,7 @@ static void pebs_test_regress_stale_pebs_enable(struct kunit *test)
 		n = t_list(&h, bits & 16 ? NULL : &g,
 			   bits & 32 ? VPMU_SWITCH_COMPAT : VPMU_SWITCH_MINIMAL,
 			   out);
-		KUNIT_EXPECT_TRUE(test, !t_find(out, n, VPMU_MSR_PEBS_ENABLE));
+		KUNIT_EXPECT_TRUE(test, !vpmu_switch_find(out, n, VPMU_MSR_PEBS_ENABLE));
 	}
 }
 
@@ -715,7 +704,30 @@ static void pebs_test_never_more_than_max(struct kunit *test)
 	}
 }
 
+/*
+ * vpmu_switch_find() reads lists it did not make (perf's array): the
+ * first entry for an MSR wins, an absent MSR or an empty list is NULL.
+ */
+static void pebs_test_switch_find(struct kunit *test)
+{
+	static const struct vpmu_switch_msr list[] = {
+		{ .msr = VPMU_MSR_GLOBAL_CTRL, .host = 1, .guest = 2 },
+		{ .msr = VPMU_MSR_DS_AREA, .host = 3, .guest = 4 },
+		{ .msr = VPMU_MSR_DS_AREA, .host = 5, .guest = 6 },
+	};
+
+	KUNIT_EXPECT_PTR_EQ(test, vpmu_switch_find(list, 3, VPMU_MSR_GLOBAL_CTRL),
+			    &list[0]);
+	KUNIT_EXPECT_PTR_EQ(test, vpmu_switch_find(list, 3, VPMU_MSR_DS_AREA),
+			    &list[1]);
+	KUNIT_EXPECT_TRUE(test, !vpmu_switch_find(list, 3, VPMU_MSR_PEBS_ENABLE));
+	/* Only the first @n entries count. */
+	KUNIT_EXPECT_TRUE(test, !vpmu_switch_find(list, 1, VPMU_MSR_DS_AREA));
+	KUNIT_EXPECT_TRUE(test, !vpmu_switch_find(list, 0, VPMU_MSR_GLOBAL_CTRL));
+}
+
 static struct kunit_case vpmu_pebs_cases[] = {
+	KUNIT_CASE(pebs_test_switch_find),
 	KUNIT_CASE(pebs_test_global_ctrl_host_value),
 	KUNIT_CASE(pebs_test_global_ctrl_guest_strips_host_only),
 	KUNIT_CASE(pebs_test_global_ctrl_guest_strips_pebs),

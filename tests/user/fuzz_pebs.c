@@ -35,17 +35,6 @@ static u64 get_mask(struct vpmu_fuzz_input *r)
 	return m;
 }
 
-static const struct vpmu_switch_msr *find(const struct vpmu_switch_msr *out,
-					  unsigned int n, u32 msr)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (out[i].msr == msr)
-			return &out[i];
-	return NULL;
-}
-
 static unsigned int run(const struct vpmu_host_pmu *h,
 			const struct vpmu_guest_pebs *g,
 			enum vpmu_switch_policy policy,
@@ -115,7 +104,7 @@ static void check_list(const struct vpmu_host_pmu *h,
 			   "guest PEBS counter outside its own PEBS_ENABLE or cross-mapped");
 
 	/* PEBS_ENABLE */
-	e = find(out, n, VPMU_MSR_PEBS_ENABLE);
+	e = vpmu_switch_find(out, n, VPMU_MSR_PEBS_ENABLE);
 	if (h->pebs && h->pebs_no_isolation) {
 		FUZZ_CHECK(e, "no isolation but PEBS_ENABLE not switched");
 		FUZZ_CHECK(e->host == h->pebs_enabled && e->guest == 0,
@@ -130,7 +119,7 @@ static void check_list(const struct vpmu_host_pmu *h,
 		FUZZ_CHECK(n == 1, "no PEBS but more than GLOBAL_CTRL");
 
 	/* DS_AREA */
-	e = find(out, n, VPMU_MSR_DS_AREA);
+	e = vpmu_switch_find(out, n, VPMU_MSR_DS_AREA);
 	FUZZ_CHECK(!!e == ds_listed,
 		   "DS_AREA listed when it must not be (or not)");
 	if (e) {
@@ -147,7 +136,7 @@ static void check_list(const struct vpmu_host_pmu *h,
 	}
 
 	/* PEBS_DATA_CFG */
-	e = find(out, n, VPMU_MSR_PEBS_DATA_CFG);
+	e = vpmu_switch_find(out, n, VPMU_MSR_PEBS_DATA_CFG);
 	FUZZ_CHECK(!!e == (ds_listed && h->pebs_baseline),
 		   "PEBS_DATA_CFG listed when it must not be (or not)");
 	if (e) {
@@ -220,7 +209,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 		if (min[i].host == min[i].guest)
 			continue;
-		c = find(cmp, ncmp, min[i].msr);
+		c = vpmu_switch_find(cmp, ncmp, min[i].msr);
 		FUZZ_CHECK(c && c->host == min[i].host &&
 			   c->guest == min[i].guest,
 			   "MINIMAL loads an MSR (or value) COMPAT does not");
