@@ -60,19 +60,29 @@ unsigned long vpmu_hook_calls(unsigned int nr)
 
 /*
  * Wait until no CPU runs, or will return into, a wrapper that was
- * reachable before this call:
+ * reachable before this call.  The order matters (Documentation/hook.rst,
+ * "Unload safety"):
+ *  - RCU-tasks: a task preempted in a wrapper's first instructions,
+ *    before srcu_read_lock(), cannot switch voluntarily there; once every
+ *    task has, each such task has entered its SRCU section, so the SRCU
+ *    wait that follows sees it.  Waiting for SRCU first would miss a task
+ *    that enters the section after the wait began and then sleeps in the
+ *    original: that sleep would also end the RCU-tasks wait, and the task
+ *    would later return into freed text;
  *  - SRCU: every wrapper body, including the original it calls, which
  *    may sleep;
- *  - RCU-tasks: a task preempted in a wrapper's instructions outside the
- *    SRCU section (it cannot sleep voluntarily there);
+ *  - RCU-tasks again: a task preempted after srcu_read_unlock(), before
+ *    the wrapper returns;
  *  - RCU: a wrapper running with interrupts or preemption disabled (hard
- *    or soft interrupt, NMI), in any task including idle.
- * The last two also cover kernel code between two hooked calls that acts
- * on the first one's result (VPMU_HOOK_DRAIN), as long as that code does
- * not sleep voluntarily.
+ *    or soft interrupt), in any task including idle, which RCU-tasks does
+ *    not wait for.
+ * The RCU-tasks and RCU waits also cover kernel code between two hooked
+ * calls that acts on the first one's result (VPMU_HOOK_DRAIN), as long as
+ * that code does not sleep voluntarily.
  */
 static void vpmu_hook_drain(void)
 {
+	synchronize_rcu_tasks();
 	synchronize_srcu(&vpmu_hook_srcu);
 	synchronize_rcu_tasks();
 	synchronize_rcu();
