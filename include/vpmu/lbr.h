@@ -76,12 +76,15 @@ struct vpmu_lbr_event {
 /**
  * enum vpmu_lbr_policy - when the vLBR event is released
  *
- * Every policy releases only at SCHED_IN (or vCPU reset), and never while
- * the guest's DEBUGCTL.LBR is set.
+ * Every policy releases only at SCHED_IN (or vCPU reset).  All but
+ * UPSTREAM never release while the guest reads DEBUGCTL.LBR set or the
+ * stack is frozen.
  *
  * @VPMU_LBR_POLICY_UPSTREAM: release at sched-in when the DEBUGCTL that
  *	hardware holds in guest context has LBR clear: today's KVM, even
- *	while the stack is frozen.  Kept for comparison.
+ *	while the stack is frozen (a version 4 freeze clears LBR in hardware
+ *	while the guest still reads it set).  Kept for comparison in the
+ *	simulator and the tests; the module refuses to run with it.
  * @VPMU_LBR_POLICY_FREEZE_AWARE: UPSTREAM, but never while the stack is
  *	frozen (legacy or streamlined).
  * @VPMU_LBR_POLICY_PV: FREEZE_AWARE, and only after the guest's PV hint
@@ -101,14 +104,14 @@ enum vpmu_lbr_policy {
 };
 
 /*
- * The default policy, from tests/user/sim_lbr.c (7 traces, each with PMU
+ * The default policy, from tests/user/sim_lbr.c (8 traces, each with PMU
  * versions 2 and 4; no policy leaks in any):
  *
  *   policy        save/restores  lost reads
- *   UPSTREAM               3530         640
- *   FREEZE_AWARE           3530         400
- *   PV                     3670           0
- *   HYSTERESIS (K=2)       3600           0
+ *   UPSTREAM               3576         672
+ *   FREEZE_AWARE           3576         408
+ *   PV                     3716           0
+ *   HYSTERESIS (K=2)       3667           0
  *
  * UPSTREAM loses records in the five-step seed sequence and whenever the
  * vCPU is preempted inside a PMI handler.  FREEZE_AWARE fixes those, but
@@ -116,7 +119,7 @@ enum vpmu_lbr_policy {
  * (context-switch path) and is preempted meanwhile.  PV loses nothing
  * only with a guest driver that sends the hint, which no guest has today;
  * without one it never releases (one save/restore per context switch for
- * the vCPU's lifetime).  HYSTERESIS loses nothing with any guest, for 2%
+ * the vCPU's lifetime).  HYSTERESIS loses nothing with any guest, for 2.5%
  * more save/restores than UPSTREAM: K + 1 sched-ins after each use.
  */
 #define VPMU_LBR_POLICY_DEFAULT		VPMU_LBR_POLICY_HYSTERESIS

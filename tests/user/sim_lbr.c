@@ -373,6 +373,54 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 	idle_tail(t, 8);
 }
 
+/*
+ * A guest that samples in bursts: each burst freezes on a PMI and once
+ * more by software (version 4: GLOBAL_STATUS_SET.LBR_FRZ around a read;
+ * before: clearing DEBUGCTL.LBR), is preempted by host perf and vCPU B,
+ * both recording LBRs, then stops using LBR for longer than K idle
+ * sched-ins while those others keep recording.  The policies that release
+ * must then create the event again for the next burst, and no read may
+ * see the others' records.  The fourth burst ends in a vCPU reset while
+ * frozen.
+ */
+static void gen_reuse(struct sim_trace *t, u8 ver, bool pv)
+{
+	for (int burst = 0; burst < 8; burst++) {
+		if (pv)
+			emit(t, OP_PV, 1);
+		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_PMI, 0);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		preempt(t, OWN_HOST);
+		emit(t, OP_RUN, 0);
+		emit(t, OP_READ, 0);
+		pmi_ack(t, ver);
+		emit(t, OP_RUN, 0);
+		if (ver >= 4)
+			emit(t, OP_STATUS_SET, ST_LBR_FRZ);
+		else
+			emit(t, OP_WR_DEBUGCTL, DBG_FRZ);
+		emit(t, OP_READ, 0);
+		preempt(t, OWN_B);
+		emit(t, OP_READ, 0);
+		if (burst == 3) {
+			emit(t, OP_RESET, 0);
+		} else {
+			if (ver >= 4)
+				emit(t, OP_STATUS_RESET, ST_LBR_FRZ);
+			emit(t, OP_WR_DEBUGCTL, 0);
+		}
+		if (pv)
+			emit(t, OP_PV, 0);
+		for (int i = 0; i < 6; i++) {
+			emit(t, OP_RUN, 0);
+			preempt(t, i & 1 ? OWN_B : OWN_HOST);
+		}
+	}
+}
+
 struct sim_trace_def {
 	const char *name;
 	void (*gen)(struct sim_trace *t, u8 ver, bool pv);
@@ -386,6 +434,7 @@ static const struct sim_trace_def sim_traces[] = {
 	{ "pmi-toggle", gen_toggle },
 	{ "ctxsw-read", gen_ctxsw },
 	{ "contention", gen_contention },
+	{ "reuse", gen_reuse },
 };
 
 #define NR_TRACES	ARRAY_SIZE(sim_traces)
