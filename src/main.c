@@ -62,10 +62,20 @@ module_param(max_version, uint, 0444);
 MODULE_PARM_DESC(max_version,
 		 "Highest architectural PMU version exposed to guests, 1-5 (default 5; above 2 needs pmu_v5)");
 
-static char *lbr_policy = "hysteresis";
+/* NULL: the core's VPMU_LBR_POLICY_DEFAULT, which the text below names. */
+static char *lbr_policy;
 module_param(lbr_policy, charp, 0444);
 MODULE_PARM_DESC(lbr_policy,
-		 "When the vLBR event is released: upstream, freeze_aware, pv, hysteresis (default)");
+		 "When the vLBR event is released: freeze_aware, pv, hysteresis (default)");
+static_assert(VPMU_LBR_POLICY_DEFAULT == VPMU_LBR_POLICY_HYSTERESIS,
+	      "the lbr_policy description names the default");
+
+static unsigned int lbr_hysteresis = VPMU_LBR_HYSTERESIS_K_DEFAULT;
+module_param(lbr_hysteresis, uint, 0444);
+MODULE_PARM_DESC(lbr_hysteresis,
+		 "hysteresis policy: idle vCPU sched-ins before the vLBR event is released, 1-255 (default 2)");
+static_assert(VPMU_LBR_HYSTERESIS_K_DEFAULT == 2,
+	      "the lbr_hysteresis description names the default");
 
 /* Parsed parameters, read-only once loaded. */
 static unsigned long vpmu_features __ro_after_init;
@@ -307,6 +317,7 @@ static int __init vpmu_parse_features(unsigned long *out)
 
 static int __init vpmu_parse_params(void)
 {
+	struct vpmu_lbr probe;
 	int i;
 
 	if (vpmu_parse_features(&vpmu_features))
@@ -316,13 +327,26 @@ static int __init vpmu_parse_params(void)
 	if (max_version < 1 || max_version > VPMU_MAX_VERSION)
 		return vpmu_refuse(-EINVAL, "max_version=%u: expected 1 to %u",
 				   max_version, VPMU_MAX_VERSION);
-	i = lbr_policy ? match_string(vpmu_lbr_policy_names,
-				      VPMU_LBR_POLICY_NR, lbr_policy) : -EINVAL;
+	i = lbr_policy ? match_string(vpmu_lbr_policy_names, VPMU_LBR_POLICY_NR,
+				      lbr_policy) : VPMU_LBR_POLICY_DEFAULT;
+	/*
+	 * UPSTREAM is today's KVM, kept in the core to be measured against:
+	 * it releases the event while the stack is frozen and loses records.
+	 * An operator who wants KVM's own behaviour leaves out "lbr".
+	 */
+	if (i == VPMU_LBR_POLICY_UPSTREAM)
+		return vpmu_refuse(-EINVAL,
+				   "lbr_policy=upstream loses LBR records and is for comparison only: use freeze_aware, pv or hysteresis, or features without lbr");
 	if (i < 0)
 		return vpmu_refuse(-EINVAL,
-				   "lbr_policy=%s: expected upstream, freeze_aware, pv or hysteresis",
-				   lbr_policy ? lbr_policy : "");
+				   "lbr_policy=%s: expected freeze_aware, pv or hysteresis",
+				   lbr_policy);
 	vpmu_lbr_policy = i;
+	/* The core owns the valid range of K. */
+	vpmu_lbr_init(&probe, 0, vpmu_lbr_policy);
+	if (vpmu_lbr_set_hysteresis(&probe, lbr_hysteresis))
+		return vpmu_refuse(-EINVAL, "lbr_hysteresis=%u: expected 1 to 255",
+				   lbr_hysteresis);
 	return 0;
 }
 
@@ -426,9 +450,9 @@ static int vpmu_config_show(struct seq_file *m, void *v)
 	for (i = 0; i < VPMU_EXT_NR; i++)
 		if (vpmu_features & BIT(i))
 			seq_printf(m, " %s", vpmu_ext_feature_names[i]);
-	seq_printf(m, "\nmax_version: %u\nexposed_version: %u\nlbr_policy: %s\n",
+	seq_printf(m, "\nmax_version: %u\nexposed_version: %u\nlbr_policy: %s\nlbr_hysteresis: %u\n",
 		   max_version, vpmu_exposed_version(),
-		   vpmu_lbr_policy_names[vpmu_lbr_policy]);
+		   vpmu_lbr_policy_names[vpmu_lbr_policy], lbr_hysteresis);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vpmu_config);
