@@ -45,13 +45,6 @@ static const char *const vpmu_ext_feature_names[VPMU_EXT_NR] = {
 	[VPMU_EXT_ARCH_LBR] = "arch_lbr",
 };
 
-static const char *const vpmu_lbr_policy_names[VPMU_LBR_POLICY_NR] = {
-	[VPMU_LBR_POLICY_UPSTREAM] = "upstream",
-	[VPMU_LBR_POLICY_FREEZE_AWARE] = "freeze_aware",
-	[VPMU_LBR_POLICY_PV] = "pv",
-	[VPMU_LBR_POLICY_HYSTERESIS] = "hysteresis",
-};
-
 static char *features = "all";
 module_param(features, charp, 0444);
 MODULE_PARM_DESC(features,
@@ -315,6 +308,17 @@ static int __init vpmu_parse_features(unsigned long *out)
 	return 0;
 }
 
+/* The policy named @name, or -EINVAL. */
+static int __init vpmu_lbr_policy_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VPMU_LBR_POLICY_NR; i++)
+		if (sysfs_streq(name, vpmu_lbr_policy_name(i)))
+			return i;
+	return -EINVAL;
+}
+
 static int __init vpmu_parse_params(void)
 {
 	struct vpmu_lbr probe;
@@ -327,8 +331,7 @@ static int __init vpmu_parse_params(void)
 	if (max_version < 1 || max_version > VPMU_MAX_VERSION)
 		return vpmu_refuse(-EINVAL, "max_version=%u: expected 1 to %u",
 				   max_version, VPMU_MAX_VERSION);
-	i = lbr_policy ? match_string(vpmu_lbr_policy_names, VPMU_LBR_POLICY_NR,
-				      lbr_policy) : VPMU_LBR_POLICY_DEFAULT;
+	i = lbr_policy ? vpmu_lbr_policy_parse(lbr_policy) : VPMU_LBR_POLICY_DEFAULT;
 	/*
 	 * UPSTREAM is today's KVM, kept in the core to be measured against:
 	 * it releases the event while the stack is frozen and loses records.
@@ -452,7 +455,7 @@ static int vpmu_config_show(struct seq_file *m, void *v)
 			seq_printf(m, " %s", vpmu_ext_feature_names[i]);
 	seq_printf(m, "\nmax_version: %u\nexposed_version: %u\nlbr_policy: %s\nlbr_hysteresis: %u\n",
 		   max_version, vpmu_exposed_version(),
-		   vpmu_lbr_policy_names[vpmu_lbr_policy], lbr_hysteresis);
+		   vpmu_lbr_policy_name(vpmu_lbr_policy), lbr_hysteresis);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vpmu_config);
@@ -473,7 +476,7 @@ static void __init vpmu_summary(void)
 	pr_info("version %s loaded on %s (%s layout): features %s, PMU version up to %u, lbr_policy %s, %u hooks\n",
 		VPMU_VERSION, init_utsname()->release, VPMU_KVM_SERIES,
 		*list ? list : "none", vpmu_exposed_version(),
-		vpmu_lbr_policy_names[vpmu_lbr_policy], n);
+		vpmu_lbr_policy_name(vpmu_lbr_policy), n);
 }
 
 static int __init vpmu_ext_init(void)

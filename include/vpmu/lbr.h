@@ -219,6 +219,16 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 		   enum vpmu_lbr_policy policy);
 
 /**
+ * vpmu_lbr_policy_name() - the name of a policy, as the lbr_policy module
+ * parameter spells it
+ * @policy: any value
+ *
+ * Return: "upstream", "freeze_aware", "pv" or "hysteresis"; NULL for a
+ * value that is no policy.
+ */
+const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy);
+
+/**
  * vpmu_lbr_set_hysteresis() - set K of the HYSTERESIS policy
  * @l: an initialized state
  * @k: idle sched-ins before release, 1..255

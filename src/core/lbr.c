@@ -167,6 +167,18 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 	};
 }
 
+const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy)
+{
+	static const char *const names[VPMU_LBR_POLICY_NR] = {
+		[VPMU_LBR_POLICY_UPSTREAM] = "upstream",
+		[VPMU_LBR_POLICY_FREEZE_AWARE] = "freeze_aware",
+		[VPMU_LBR_POLICY_PV] = "pv",
+		[VPMU_LBR_POLICY_HYSTERESIS] = "hysteresis",
+	};
+
+	return (unsigned int)policy < VPMU_LBR_POLICY_NR ? names[policy] : NULL;
+}
+
 int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k)
 {
 	if (k == 0 || k > 255)

@@ -98,6 +98,22 @@ static void lbr_test_init_unknown_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_UPSTREAM);
 }
 
+/* The names the lbr_policy parameter accepts; nothing for a non-policy. */
+static void lbr_test_policy_name(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_UPSTREAM),
+			   "upstream");
+	KUNIT_EXPECT_STREQ(test,
+			   vpmu_lbr_policy_name(VPMU_LBR_POLICY_FREEZE_AWARE),
+			   "freeze_aware");
+	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_PV), "pv");
+	KUNIT_EXPECT_STREQ(test,
+			   vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS),
+			   "hysteresis");
+	KUNIT_EXPECT_NULL(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_NR));
+	KUNIT_EXPECT_NULL(test, vpmu_lbr_policy_name((enum vpmu_lbr_policy)-1));
+}
+
 static void lbr_test_set_hysteresis(struct kunit *test)
 {
 	struct vpmu_lbr l;
@@ -572,6 +588,33 @@ static void lbr_test_pv(struct kunit *test)
 	lbr_expect_release(test, &e);
 }
 
+/* PV's hint never overrides a legacy freeze: the stack stays while frozen. */
+static void lbr_test_pv_legacy_freeze(struct kunit *test)
+{
+	struct vpmu_lbr_effects e;
+	struct vpmu_lbr l;
+
+	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_PV);
+	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 0);
+	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
+	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_FRZ);
+	KUNIT_EXPECT_TRUE(test, l.legacy_frozen);
+	lbr_do(&l, VPMU_LBR_EV_SCHED_OUT, 0);
+	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
+	lbr_expect_quiet(test, &e);
+	KUNIT_EXPECT_TRUE(test, l.event);
+
+	/* The handler resumes, then the guest stops: now it goes. */
+	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
+	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
+	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
+	lbr_expect_quiet(test, &e);
+	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
+	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
+	lbr_expect_release(test, &e);
+	KUNIT_EXPECT_FALSE(test, l.event);
+}
+
 static void lbr_test_hysteresis(struct kunit *test)
 {
 	struct vpmu_lbr_effects e;
@@ -677,8 +720,8 @@ static const struct lbr_seed_case lbr_seed_cases[] = {
 
 static void lbr_seed_desc(const struct lbr_seed_case *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "version %u policy %d",
-		 c->version, c->policy);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "version %u policy %s",
+		 c->version, vpmu_lbr_policy_name(c->policy));
 }
 
 KUNIT_ARRAY_PARAM(lbr_seed, lbr_seed_cases, lbr_seed_desc);
@@ -761,6 +804,11 @@ static const struct lbr_reset_case lbr_reset_cases[] = {
 	{ "streamlined-frozen", 4, VPMU_LBR_POLICY_PV,
 	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0) }, 2,
 	  true, false, true },
+	{ "streamlined-frozen-lbr-off", 4, VPMU_LBR_POLICY_HYSTERESIS,
+	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0),
+	    LBR_EV(DEBUGCTL_WRITE, DBG_FRZ), LBR_EV(SCHED_OUT, 0),
+	    LBR_EV(SCHED_IN, 0) }, 5,
+	  true, false, true },
 	{ "frozen-no-event", 5, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(STATUS_SET, ST_LBR_FRZ) }, 1,
 	  false, false, true },
@@ -841,6 +889,7 @@ static void lbr_test_reset_every_state(struct kunit *test)
 static struct kunit_case lbr_test_cases[] = {
 	KUNIT_CASE(lbr_test_init),
 	KUNIT_CASE(lbr_test_init_unknown_policy),
+	KUNIT_CASE(lbr_test_policy_name),
 	KUNIT_CASE(lbr_test_set_hysteresis),
 	KUNIT_CASE(lbr_test_msr_access_creates),
 	KUNIT_CASE(lbr_test_debugctl_write),
@@ -863,6 +912,7 @@ static struct kunit_case lbr_test_cases[] = {
 	KUNIT_CASE(lbr_test_upstream_releases_frozen),
 	KUNIT_CASE(lbr_test_freeze_aware),
 	KUNIT_CASE(lbr_test_pv),
+	KUNIT_CASE(lbr_test_pv_legacy_freeze),
 	KUNIT_CASE(lbr_test_hysteresis),
 	KUNIT_CASE(lbr_test_hysteresis_activity_restarts),
 	KUNIT_CASE(lbr_test_hysteresis_never_while_used),
