@@ -133,6 +133,10 @@ static void check_list(const struct vpmu_host_pmu *h,
 		if (run_pebs)
 			FUZZ_CHECK(e->guest == g->ds_area,
 				   "guest PEBS runs on a DS_AREA not the guest's");
+		/* COMPAT is Linux 6.1: the guest's value whenever it has one. */
+		if (compat && g)
+			FUZZ_CHECK(e->guest == g->ds_area,
+				   "COMPAT does not load the guest DS_AREA");
 	}
 
 	/* PEBS_DATA_CFG */
@@ -155,6 +159,10 @@ static void check_list(const struct vpmu_host_pmu *h,
 		if (e->guest != e->host)
 			FUZZ_CHECK(compat || run_pebs,
 				   "MINIMAL loads guest PEBS_DATA_CFG without guest PEBS");
+		if (compat && g)
+			FUZZ_CHECK(e->guest == (g->owns_lbr ? g->pebs_data_cfg :
+						g->pebs_data_cfg & ~lbr),
+				   "COMPAT does not load the guest PEBS_DATA_CFG");
 	}
 }
 
