@@ -286,19 +286,29 @@ static void scenarios(void)
 	sim_window(&s, &w);
 	print_scenario("perf wrap + 1 emulated event in one window", 48, &s);
 
-	/* Seed bug 2: several emulated events in one exit across a wrap. */
+	/*
+	 * Several emulated events in one exit across a wrap: 6.1 checks
+	 * after every event and 6.12 compares once; both get this one.
+	 */
 	sim_init(&s, 48, (1ULL << 48) - 2);
 	w = (struct window){ 0, 5 };
 	sim_window(&s, &w);
 	print_scenario("5 emulated events in one exit across a wrap", 48, &s);
 
-	/* The emulated event lands exactly on the wrap after perf's count. */
+	/*
+	 * The emulated event lands exactly on the wrap after perf's count:
+	 * 6.1 compares with a snapshot that already holds perf's count and
+	 * misses the wrap.
+	 */
 	sim_init(&s, 48, 0);
 	w = (struct window){ (1ULL << 48) - 1, 1 };
 	sim_window(&s, &w);
 	print_scenario("from 0, perf 2^48-1, 1 emulated event wraps", 48, &s);
 
-	/* More emulated events in one exit than the counter's range. */
+	/*
+	 * Seed bug 2, the hidden wrap: more emulated events in one exit
+	 * than the counter's range.  6.12's "new < old" compare misses it.
+	 */
 	sim_init(&s, 16, 100);
 	w = (struct window){ 0, 1ULL << 16 };
 	sim_window(&s, &w);
