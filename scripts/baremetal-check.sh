@@ -101,11 +101,14 @@ kdir=${kdir:-/lib/modules/$release/build}
 work=$(mktemp -d "${TMPDIR:-/tmp}/vpmu-baremetal.XXXXXX")
 fep_param=/sys/module/kvm/parameters/force_emulation_prefix
 fep_old=
+nmi_param=/proc/sys/kernel/nmi_watchdog
+nmi_old=
 loaded_by_us=
 # Also on an early exit: the host is left as it was found.
 cleanup() {
 	[ -n "$loaded_by_us" ] && rmmod kvm_vpmu_ext
 	[ -n "$fep_old" ] && echo "$fep_old" >"$fep_param"
+	[ -n "$nmi_old" ] && echo "$nmi_old" >"$nmi_param"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -273,8 +276,19 @@ if [ -z "$kut" ]; then
 elif [ ! -x "$kut/run_tests.sh" ] || [ ! -f "$kut/config.mak" ]; then
 	row kvm-unit-tests pmu fail "$kut is not a configured kvm-unit-tests tree"
 else
+	# kvm-unit-tests' unittests.cfg runs pmu, pmu_lbr and pmu_pebs only
+	# with the NMI watchdog off (it holds a host counter); Debian boots
+	# with it on, and a SKIP would hide every result.  Restored on exit.
+	if [ -w "$nmi_param" ] && [ "$(cat "$nmi_param")" != 0 ]; then
+		nmi_old=$(cat "$nmi_param")
+		echo 0 >"$nmi_param"
+	fi
 	say "running kvm-unit-tests -g pmu in $kut"
 	(cd "$kut" && ./run_tests.sh -g pmu) >"$work/kut.log" 2>&1
+	if [ -n "$nmi_old" ]; then
+		echo "$nmi_old" >"$nmi_param"
+		nmi_old=
+	fi
 	sed -E 's/\x1b\[[0-9;]*m//g' "$work/kut.log" >"$work/kut.txt"
 	sed 's/^/    /' "$work/kut.txt"
 	for t in pmu pmu_lbr pmu_pebs; do
