@@ -8,9 +8,10 @@
  *  - cpuid_0a: CPUID.0AH describes a consistent PMU (widths within 1-64,
  *    ECX zero below version 5, where it is reserved); prints it.
  *  - cpuid_1c_arch_lbr: with architectural LBR (CPUID.(07H,0):EDX[19]),
- *    leaf 1CH enumerates depths (kvm_vpmu_ext exposes exactly one, the
- *    host's deepest), CPUID.(0DH,1):ECX[15] enumerates the XSAVES LBR
- *    state, and IA32_LBR_DEPTH holds an enumerated depth.
+ *    leaf 1CH enumerates at least one depth (kvm_vpmu_ext exposes exactly
+ *    one, the host's deepest; said, not required), CPUID.(0DH,1):ECX[15]
+ *    enumerates the XSAVES LBR state, and IA32_LBR_DEPTH holds an
+ *    enumerated depth.
  *  - global_msrs (through /dev/cpu/0/msr): IA32_PERF_GLOBAL_CTRL and
  *    _STATUS hold only bits of existing counters and defined flags; from
  *    version 4, IA32_PERF_GLOBAL_STATUS_SET reads 0 and
@@ -227,10 +228,17 @@ static void test_cpuid_1c(void)
 	depths = r[0] & 0xff;
 	ksft_print_msg("CPUID.1CH: eax 0x%08x ebx 0x%08x ecx 0x%08x\n",
 		       r[0], r[1], r[2]);
-	if (!depths || (depths & (depths - 1))) {
-		ksft_print_msg("depth bitmap 0x%x: kvm_vpmu_ext exposes exactly one depth\n",
-			       depths);
+	/*
+	 * The SDM asks for at least one supported depth; kvm_vpmu_ext
+	 * exposes exactly one (the host's deepest), which is said, not
+	 * required: a guest of stock KVM or another host is no failure.
+	 */
+	if (!depths) {
+		ksft_print_msg("CPUID.1CH.EAX[7:0] enumerates no LBR depth\n");
 		bad++;
+	} else if (depths & (depths - 1)) {
+		ksft_print_msg("depth bitmap 0x%x: several depths (kvm_vpmu_ext exposes one)\n",
+			       depths);
 	}
 	cpuid(0xd, 1, r);
 	if (!(r[2] & (1U << 15))) {
@@ -473,10 +481,16 @@ static void test_perf_lbr_freeze(void)
 				if (!nr) {
 					empty++;
 				} else {
-					/* entry[0]: the newest branch */
+					/*
+					 * entry[0..1]: from and to of the
+					 * newest branch; an unfrozen stack
+					 * ends in the PMI entry (user to
+					 * kernel) or the handler's branches.
+					 */
 					ring_copy(data, data_size, off + 16,
 						  entry, sizeof(entry));
-					if (!kernel_address(entry[0]))
+					if (!kernel_address(entry[0]) &&
+					    !kernel_address(entry[1]))
 						frozen++;
 				}
 			}
