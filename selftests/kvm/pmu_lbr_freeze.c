@@ -357,6 +357,30 @@ static const struct pmu_ext_case cases[] = {
 	{ "v4_streamlined_freeze", test_freeze, (const void *)4 },
 };
 
+/*
+ * Where the LBR stack lives is model specific (SDM Vol. 3B, "Last Branch,
+ * Interrupt, and Exception Recording"): 0x40/0x60 for Core 2 (4 entries)
+ * and the Silvermont/Airmont Atoms (8), 0x680/0x6c0 for Nehalem and later
+ * cores (16, 32), Goldmont (32) and Knights Landing/Mill (8).  Depth 8 is
+ * the one depth that needs the model: Xeon Phi or not.
+ */
+static bool lbr_uses_core_msrs(u32 depth)
+{
+	u32 eax, ebx, ecx, edx, family, model;
+
+	if (depth == 4)
+		return true;
+	if (depth != 8)
+		return false;
+	asm volatile("cpuid"
+		     : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx)
+		     : "a"(1), "c"(0));
+	family = (eax >> 8) & 0xf;
+	model = ((eax >> 4) & 0xf) | ((eax >> 12) & 0xf0);
+	/* Knights Landing 0x57, Knights Mill 0x85 */
+	return !(family == 6 && (model == 0x57 || model == 0x85));
+}
+
 int main(void)
 {
 	cpu_set_t allowed;
@@ -370,8 +394,13 @@ int main(void)
 	if (!lbr_depth || lbr_depth > MAX_DEPTH)
 		pmu_ext_skip("feature absent: host perf reports LBR depth %u",
 			     lbr_depth);
-	lbr_from = lbr_depth == 4 ? MSR_LBR_CORE_FROM : MSR_LBR_NHM_FROM;
-	lbr_to = lbr_depth == 4 ? MSR_LBR_CORE_TO : MSR_LBR_NHM_TO;
+	if (lbr_uses_core_msrs(lbr_depth)) {
+		lbr_from = MSR_LBR_CORE_FROM;
+		lbr_to = MSR_LBR_CORE_TO;
+	} else {
+		lbr_from = MSR_LBR_NHM_FROM;
+		lbr_to = MSR_LBR_NHM_TO;
+	}
 
 	TEST_ASSERT(!sched_getaffinity(0, sizeof(allowed), &allowed),
 		    "sched_getaffinity");
