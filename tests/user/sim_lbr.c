@@ -178,6 +178,15 @@ static void pmi_ack(struct sim_trace *t, u8 ver)
 	}
 }
 
+/* The guest runs, a counter overflows, the PMI handler reads the stack. */
+static void pmi_read(struct sim_trace *t)
+{
+	emit(t, OP_RUN, 0);
+	emit(t, OP_PMI, 0);
+	emit(t, OP_RUN, 0);	/* the handler's own branches */
+	emit(t, OP_READ, 0);
+}
+
 /*
  * The five-step sequence of the PMU v4 series: a PMI freezes the stack,
  * the handler reads, the vCPU is scheduled out and in, the handler reads
@@ -192,10 +201,7 @@ static void gen_seed(struct sim_trace *t, u8 ver, bool pv)
 		emit(t, OP_PV, 1);
 	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
 	for (size_t i = 0; i < ARRAY_SIZE(gap); i++) {
-		emit(t, OP_RUN, 0);
-		emit(t, OP_PMI, 0);
-		emit(t, OP_RUN, 0);	/* the handler's own branches */
-		emit(t, OP_READ, 0);
+		pmi_read(t);
 		preempt(t, gap[i]);
 		emit(t, OP_RUN, 0);
 		emit(t, OP_READ, 0);
@@ -292,10 +298,7 @@ static void gen_once(struct sim_trace *t, u8 ver, bool pv)
 		emit(t, OP_PV, 1);
 	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
 	for (int i = 0; i < 2; i++) {
-		emit(t, OP_RUN, 0);
-		emit(t, OP_PMI, 0);
-		emit(t, OP_RUN, 0);
-		emit(t, OP_READ, 0);
+		pmi_read(t);
 		pmi_ack(t, ver);
 	}
 	emit(t, OP_RUN, 0);
@@ -389,10 +392,7 @@ static void gen_reuse(struct sim_trace *t, u8 ver, bool pv)
 		if (pv)
 			emit(t, OP_PV, 1);
 		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
-		emit(t, OP_RUN, 0);
-		emit(t, OP_PMI, 0);
-		emit(t, OP_RUN, 0);
-		emit(t, OP_READ, 0);
+		pmi_read(t);
 		preempt(t, OWN_HOST);
 		emit(t, OP_RUN, 0);
 		emit(t, OP_READ, 0);
