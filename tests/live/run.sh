@@ -53,6 +53,18 @@ check product-not-intel-line grep -q 'kvm_vpmu_ext: refused: not an Intel CPU .*
 check product-one-line test "$(ourlines kvm_vpmu_ext | wc -l)" = 1
 check product-not-loaded sh -c '! grep -q "^kvm_vpmu_ext " /proc/modules'
 
+# Bad parameters are refused first, with their own line, on any host.
+/vmm insmod /m/kvm_vpmu_ext.ko lbr_policy=upstream
+rc=$?
+/vmm insmod /m/kvm_vpmu_ext.ko lbr_hysteresis=0
+rc2=$?
+drain
+ourlines kvm_vpmu_ext
+check param-refused test $rc != 0 -a $rc2 != 0
+check param-upstream grep -q 'kvm_vpmu_ext: refused: lbr_policy=upstream .*(-EINVAL)' /tmp/dmesg
+check param-hysteresis grep -q 'kvm_vpmu_ext: refused: lbr_hysteresis=0: expected 1 to 255 (-EINVAL)' /tmp/dmesg
+check param-two-lines test "$(ourlines kvm_vpmu_ext | wc -l)" = 2
+
 check before-unhandled read_once "outcome=unhandled value=0x0"
 
 /vmm insmod /m/vpmu_live_hook.ko
