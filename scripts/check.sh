@@ -74,6 +74,31 @@ newest_headers() {
 	ls -d /usr/src/linux-headers-"$1".*-amd64 2>/dev/null | sort -V | tail -n 1
 }
 
+# checkpatch.pl on FLAGS... -- FILES..., skipping files that passed
+# before: a file's verdict depends only on its content, the script and the
+# flags, so a clean one is remembered under that hash in the cache.
+checkpatch_cached() {
+	local cp=$1 flags=() files=() todo=() f key dir=$cache/checkpatch
+	shift
+	while [ "$1" != -- ]; do flags+=("$1"); shift; done
+	shift
+	files=("$@")
+	mkdir -p "$dir"
+	for f in "${files[@]}"; do
+		key=$(cat "$cp" "$f" <(echo "${flags[*]}") | sha256sum | cut -c1-16)
+		[ -f "$dir/$key" ] || todo+=("$f")
+	done
+	echo "checkpatch: ${#todo[@]} of ${#files[@]} files changed since their last clean check"
+	[ ${#todo[@]} = 0 ] && return 0
+	perl "$cp" "${flags[@]}" -f "${todo[@]}" >"$work/checkpatch.part"
+	cat "$work/checkpatch.part"
+	for f in "${todo[@]}"; do
+		grep -q "^$f:" "$work/checkpatch.part" && continue
+		key=$(cat "$cp" "$f" <(echo "${flags[*]}") | sha256sum | cut -c1-16)
+		touch "$dir/$key"
+	done
+}
+
 checkpatch() {
 	local cp
 	# shellcheck disable=SC2012 # our own cache paths, no odd names
@@ -86,11 +111,11 @@ checkpatch() {
 	ufiles=$(echo "$files" | grep '^tests/user/')
 	# shellcheck disable=SC2086 # word splitting of the file lists is wanted
 	{
-		perl "$cp" --no-tree --strict --terse --show-types -f $kfiles
+		checkpatch_cached "$cp" --no-tree --strict --terse --show-types -- $kfiles
 		# Userspace harness code: libFuzzer's entry point has a fixed
 		# CamelCase name (LLVMFuzzerTestOneInput); nothing else differs.
-		[ -z "$ufiles" ] || perl "$cp" --no-tree --strict --terse --show-types \
-			--ignore CAMELCASE -f $ufiles
+		[ -z "$ufiles" ] || checkpatch_cached "$cp" --no-tree --strict --terse \
+			--show-types --ignore CAMELCASE -- $ufiles
 	} | tee "$work/checkpatch.out"
 	! grep -qE ': (ERROR|WARNING|CHECK):' "$work/checkpatch.out"
 }
