@@ -81,7 +81,11 @@ static void vpmu_lbr_debugctl_write(struct vpmu_lbr *l, u64 value,
 	l->guest_debugctl = value;
 	/*
 	 * A legacy freeze lasts until software sets LBR again; clearing it
-	 * (as handlers do around their reads) keeps the stack frozen.
+	 * (as handlers do around their reads) keeps the stack frozen.  The
+	 * price: a guest that stops using LBR while frozen keeps the event,
+	 * and a save/restore per vCPU switch, until it sets LBR again or is
+	 * reset.  Linux's PMI handler sets LBR again on its way out, so the
+	 * window is one handler long there.
 	 */
 	if (value & VPMU_DEBUGCTL_LBR) {
 		l->legacy_frozen = false;
