@@ -321,7 +321,6 @@ static int __init vpmu_lbr_policy_parse(const char *name)
 
 static int __init vpmu_parse_params(void)
 {
-	struct vpmu_lbr probe;
 	int i;
 
 	if (vpmu_parse_features(&vpmu_features))
@@ -345,11 +344,9 @@ static int __init vpmu_parse_params(void)
 				   "lbr_policy=%s: expected freeze_aware, pv or hysteresis",
 				   lbr_policy);
 	vpmu_lbr_policy = i;
-	/* The core owns the valid range of K. */
-	vpmu_lbr_init(&probe, 0, vpmu_lbr_policy);
-	if (vpmu_lbr_set_hysteresis(&probe, lbr_hysteresis))
-		return vpmu_refuse(-EINVAL, "lbr_hysteresis=%u: expected 1 to 255",
-				   lbr_hysteresis);
+	if (!vpmu_lbr_hysteresis_valid(lbr_hysteresis))
+		return vpmu_refuse(-EINVAL, "lbr_hysteresis=%u: expected 1 to %u",
+				   lbr_hysteresis, VPMU_LBR_HYSTERESIS_K_MAX);
 	return 0;
 }
 

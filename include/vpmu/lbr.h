@@ -134,6 +134,8 @@ enum vpmu_lbr_policy {
  * save/restore per use of LBR.
  */
 #define VPMU_LBR_HYSTERESIS_K_DEFAULT	2
+/* K is kept in a u8. */
+#define VPMU_LBR_HYSTERESIS_K_MAX	255
 
 /**
  * struct vpmu_lbr - the vLBR state of one vCPU
@@ -229,14 +231,23 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy);
 
 /**
+ * vpmu_lbr_hysteresis_valid() - is @k a K the HYSTERESIS policy accepts?
+ * @k: idle sched-ins before release
+ *
+ * Return: true iff 1 <= @k <= VPMU_LBR_HYSTERESIS_K_MAX.
+ */
+bool vpmu_lbr_hysteresis_valid(unsigned int k);
+
+/**
  * vpmu_lbr_set_hysteresis() - set K of the HYSTERESIS policy
  * @l: an initialized state
- * @k: idle sched-ins before release, 1..255
+ * @k: idle sched-ins before release, 1..VPMU_LBR_HYSTERESIS_K_MAX
  *
  * Takes effect at the next sched-in; the idle count so far is kept.
  * Other policies store @k and ignore it.
  *
- * Return: 0, or -EINVAL for @k = 0 or above 255 (@l unchanged).
+ * Return: 0, or -EINVAL when !vpmu_lbr_hysteresis_valid(@k) (@l
+ * unchanged).
  */
 int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k);
 

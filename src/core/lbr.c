@@ -183,9 +183,14 @@ const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy)
 	return (unsigned int)policy < VPMU_LBR_POLICY_NR ? names[policy] : NULL;
 }
 
+bool vpmu_lbr_hysteresis_valid(unsigned int k)
+{
+	return k >= 1 && k <= VPMU_LBR_HYSTERESIS_K_MAX;
+}
+
 int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k)
 {
-	if (k == 0 || k > 255)
+	if (!vpmu_lbr_hysteresis_valid(k))
 		return -EINVAL;
 	l->hysteresis_k = (u8)k;
 	if (l->idle_sched_ins > l->hysteresis_k)

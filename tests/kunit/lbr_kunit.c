@@ -114,6 +114,16 @@ static void lbr_test_policy_name(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, vpmu_lbr_policy_name((enum vpmu_lbr_policy)-1));
 }
 
+static void lbr_test_hysteresis_valid(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(0));
+	KUNIT_EXPECT_TRUE(test, vpmu_lbr_hysteresis_valid(1));
+	KUNIT_EXPECT_TRUE(test, vpmu_lbr_hysteresis_valid(255));
+	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(256));
+	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(~0U));
+	KUNIT_EXPECT_EQ(test, VPMU_LBR_HYSTERESIS_K_MAX, 255);
+}
+
 static void lbr_test_set_hysteresis(struct kunit *test)
 {
 	struct vpmu_lbr l;
@@ -890,6 +900,7 @@ static struct kunit_case lbr_test_cases[] = {
 	KUNIT_CASE(lbr_test_init),
 	KUNIT_CASE(lbr_test_init_unknown_policy),
 	KUNIT_CASE(lbr_test_policy_name),
+	KUNIT_CASE(lbr_test_hysteresis_valid),
 	KUNIT_CASE(lbr_test_set_hysteresis),
 	KUNIT_CASE(lbr_test_msr_access_creates),
 	KUNIT_CASE(lbr_test_debugctl_write),
