@@ -74,28 +74,38 @@ newest_headers() {
 	ls -d /usr/src/linux-headers-"$1".*-amd64 2>/dev/null | sort -V | tail -n 1
 }
 
+# The cache name of a checkpatch verdict: file content, checkpatch.pl and
+# flags.  checkpatch_key SCRIPT FILE FLAGS...
+checkpatch_key() {
+	local cp=$1 f=$2
+	shift 2
+	cat "$cp" "$f" <(echo "$*") | sha256sum | cut -c1-16
+}
+
 # checkpatch.pl on FLAGS... -- FILES..., skipping files that passed
 # before: a file's verdict depends only on its content, the script and the
-# flags, so a clean one is remembered under that hash in the cache.
+# flags, so a clean one is remembered under checkpatch_key in the cache.
+# Only a run that finished (exit 0, or 1 for complaints) marks anything.
 checkpatch_cached() {
-	local cp=$1 flags=() files=() todo=() f key dir=$cache/checkpatch
+	local cp=$1 flags=() todo=() f rc=0 dir=$cache/checkpatch
 	shift
 	while [ "$1" != -- ]; do flags+=("$1"); shift; done
 	shift
-	files=("$@")
 	mkdir -p "$dir"
-	for f in "${files[@]}"; do
-		key=$(cat "$cp" "$f" <(echo "${flags[*]}") | sha256sum | cut -c1-16)
-		[ -f "$dir/$key" ] || todo+=("$f")
+	for f in "$@"; do
+		[ -f "$dir/$(checkpatch_key "$cp" "$f" "${flags[@]}")" ] || todo+=("$f")
 	done
-	echo "checkpatch: ${#todo[@]} of ${#files[@]} files changed since their last clean check"
+	echo "checkpatch: ${#todo[@]} of $# files changed since their last clean check"
 	[ ${#todo[@]} = 0 ] && return 0
-	perl "$cp" "${flags[@]}" -f "${todo[@]}" >"$work/checkpatch.part"
+	perl "$cp" "${flags[@]}" -f "${todo[@]}" >"$work/checkpatch.part" || rc=$?
 	cat "$work/checkpatch.part"
+	if [ $rc -gt 1 ]; then
+		echo "checkpatch: ERROR: checkpatch.pl failed (exit $rc)"
+		return 1
+	fi
 	for f in "${todo[@]}"; do
-		grep -q "^$f:" "$work/checkpatch.part" && continue
-		key=$(cat "$cp" "$f" <(echo "${flags[*]}") | sha256sum | cut -c1-16)
-		touch "$dir/$key"
+		grep -q "^$f:" "$work/checkpatch.part" ||
+			touch "$dir/$(checkpatch_key "$cp" "$f" "${flags[@]}")"
 	done
 }
 
