@@ -116,13 +116,6 @@ struct sim_world {
 	struct sim_result r;
 };
 
-static const char *const sim_policy_name[VPMU_LBR_POLICY_NR] = {
-	[VPMU_LBR_POLICY_UPSTREAM] = "UPSTREAM",
-	[VPMU_LBR_POLICY_FREEZE_AWARE] = "FREEZE_AWARE",
-	[VPMU_LBR_POLICY_PV] = "PV",
-	[VPMU_LBR_POLICY_HYSTERESIS] = "HYSTERESIS",
-};
-
 /* ---- traces ---------------------------------------------------------- */
 
 static void emit(struct sim_trace *t, enum sim_op_type type, u64 arg)
@@ -447,7 +440,7 @@ static void err(struct sim_world *w, const char *what)
 {
 	if (!w->r.errors)
 		fprintf(stderr, "sim_lbr: %s (policy %s, version %u)\n", what,
-			sim_policy_name[w->l.policy], w->version);
+			vpmu_lbr_policy_name(w->l.policy), w->version);
 	w->r.errors++;
 }
 
@@ -689,9 +682,9 @@ int main(void)
 		for (size_t v = 0; v < 2; v++)
 			sim_traces[i].gen(&traces[i][v], sim_versions[v], true);
 
-	printf("vLBR lifecycle simulation (HYSTERESIS K=%u, default policy %s)\n",
+	printf("vLBR lifecycle simulation (hysteresis K=%u, default policy %s)\n",
 	       VPMU_LBR_HYSTERESIS_K_DEFAULT,
-	       sim_policy_name[VPMU_LBR_POLICY_DEFAULT]);
+	       vpmu_lbr_policy_name(VPMU_LBR_POLICY_DEFAULT));
 	printf(SIM_HDR_FMT, "trace", "ver",
 	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
 	       "reads", "err");
@@ -706,7 +699,7 @@ int main(void)
 				r = simulate(&traces[i][v], sim_versions[v], p,
 					     VPMU_LBR_HYSTERESIS_K_DEFAULT);
 				print_row(sim_traces[i].name, ver,
-					  sim_policy_name[p], &r);
+					  vpmu_lbr_policy_name(p), &r);
 				add(&total[p], &r);
 				if (r.leaked || r.errors)
 					fail = 1;
@@ -718,9 +711,9 @@ int main(void)
 	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
 	       "reads", "err");
 	for (int p = 0; p < VPMU_LBR_POLICY_NR; p++)
-		print_row("all", "", sim_policy_name[p], &total[p]);
+		print_row("all", "", vpmu_lbr_policy_name(p), &total[p]);
 
-	printf("\nHYSTERESIS K sweep, totals over all traces and versions\n");
+	printf("\nhysteresis K sweep, totals over all traces and versions\n");
 	printf(SIM_HDR_FMT, "K", "",
 	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
 	       "reads", "err");
@@ -740,7 +733,7 @@ int main(void)
 			}
 		}
 		snprintf(kname, sizeof(kname), "K=%u", sweep_k[ki]);
-		print_row(kname, "", "HYSTERESIS", &sum);
+		print_row(kname, "", vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS), &sum);
 		if (sum.leaked || sum.errors)
 			fail = 1;
 	}
