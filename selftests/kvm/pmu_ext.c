@@ -23,12 +23,26 @@
 /* A case that runs longer than this (seconds) is killed and fails. */
 #define PMU_EXT_CASE_TIMEOUT	300
 
-static int pmu_ext_case_timeout(void)
+static unsigned int pmu_ext_case_timeout(const struct pmu_ext_case *c)
 {
 	const char *env = getenv("PMU_EXT_CASE_TIMEOUT");
 	int t = env ? atoi(env) : 0;
 
+	if (c->timeout)
+		return c->timeout;
 	return t > 0 ? t : PMU_EXT_CASE_TIMEOUT;
+}
+
+/*
+ * Milliseconds on the monotonic clock: a deadline kept in time(NULL)'s
+ * whole seconds can expire a few milliseconds after it was set.
+ */
+static long long pmu_ext_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 u64 pmu_ext_guest_ctx;
@@ -207,12 +221,15 @@ void pmu_ext_require(u8 min_version, struct pmu_ext_cpuid_0a *supported)
 }
 
 /* The result line of one case: its wait status (-1: timed out), its skip reason. */
-static void pmu_ext_report(const char *name, int status, const char *reason)
+static void pmu_ext_report(const struct pmu_ext_case *c, int status,
+			   const char *reason)
 {
+	const char *name = c->name;
+
 	if (status == -1) {
 		ksft_inc_fail_cnt();
-		printf("not ok %u %s # timed out after %d s\n",
-		       ksft_test_num(), name, pmu_ext_case_timeout());
+		printf("not ok %u %s # timed out after %u s\n",
+		       ksft_test_num(), name, pmu_ext_case_timeout(c));
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS) {
 		ksft_inc_pass_cnt();
 		printf("ok %u %s\n", ksft_test_num(), name);
@@ -272,7 +289,7 @@ static void pmu_ext_run_case(const struct pmu_ext_case *c)
 	struct pollfd pfd;
 	int fds[2], status;
 	bool timed_out = false;
-	time_t deadline;
+	long long deadline;
 	pid_t pid;
 
 	TEST_ASSERT(!pipe(fds), "pipe: %s", strerror(errno));
@@ -298,7 +315,7 @@ static void pmu_ext_run_case(const struct pmu_ext_case *c)
 	close(fds[1]);
 	pfd.fd = fds[0];
 	pfd.events = POLLIN;
-	deadline = time(NULL) + pmu_ext_case_timeout();
+	deadline = pmu_ext_now_ms() + 1000LL * pmu_ext_case_timeout(c);
 	for (;;) {
 		char *nl;
 		ssize_t n;
@@ -308,7 +325,7 @@ static void pmu_ext_run_case(const struct pmu_ext_case *c)
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r <= 0) {
-			if (time(NULL) < deadline)
+			if (pmu_ext_now_ms() < deadline)
 				continue;
 			kill(pid, SIGKILL);
 			timed_out = true;
@@ -337,7 +354,7 @@ static void pmu_ext_run_case(const struct pmu_ext_case *c)
 	close(fds[0]);
 	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid: %s",
 		    strerror(errno));
-	pmu_ext_report(c->name, timed_out ? -1 : status, reason);
+	pmu_ext_report(c, timed_out ? -1 : status, reason);
 }
 
 int pmu_ext_run_cases(const struct pmu_ext_case *cases, unsigned int nr)

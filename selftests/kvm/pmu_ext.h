@@ -265,6 +265,8 @@ struct pmu_ext_case {
 	const char *name;
 	void (*fn)(const void *arg);
 	const void *arg;
+	/* Seconds before the case is killed; 0: PMU_EXT_CASE_TIMEOUT or 300. */
+	unsigned int timeout;
 };
 
 /*
