@@ -324,13 +324,14 @@ static void pmu_ext_run_case(const struct pmu_ext_case *c)
 		r = poll(&pfd, 1, 200);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (r <= 0) {
-			if (pmu_ext_now_ms() < deadline)
-				continue;
+		/* Checked on every pass: a case that keeps printing still ends. */
+		if (pmu_ext_now_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			timed_out = true;
 			break;
 		}
+		if (r <= 0)
+			continue;
 		n = read(fds[0], buf + used, sizeof(buf) - 1 - used);
 		if (n <= 0)
 			break;

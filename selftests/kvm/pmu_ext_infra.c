@@ -14,10 +14,11 @@
  *    vector once interrupts are on, guest_pmi_ack() lets the next one in,
  *    and two while interrupts are off arrive as one (the APIC's IRR);
  *  - runner_reports: this program run with --demo, whose cases pass, fail,
- *    skip (ours and the library's), fail a guest check, crash and hang
- *    (a case with its own 1 s timeout; the others keep the default, so
- *    a slow guest check under load is not cut short), prints exactly
- *    the KTAP lines, diagnostics and totals expected.
+ *    skip (ours and the library's), fail a guest check, crash, hang
+ *    silently and hang printing (the two hangs with their own 1 s
+ *    timeout; the others keep the default, so a slow guest check under
+ *    load is not cut short), prints exactly the KTAP lines, diagnostics
+ *    and totals expected.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -193,6 +194,16 @@ static void demo_hang(const void *arg)
 		pause();
 }
 
+static void demo_chatter(const void *arg)
+{
+	/* Output more often than the runner polls, forever. */
+	for (;;) {
+		printf("still here\n");
+		fflush(stdout);
+		usleep(50 * 1000);
+	}
+}
+
 static const struct pmu_ext_case demo_cases[] = {
 	{ "demo_pass", demo_pass, NULL },
 	{ "demo_fail", demo_fail, NULL },
@@ -201,10 +212,11 @@ static const struct pmu_ext_case demo_cases[] = {
 	{ "demo_guest_check", demo_guest_check, NULL },
 	{ "demo_crash", demo_crash, NULL },
 	{ "demo_hang", demo_hang, NULL, .timeout = 1 },
+	{ "demo_chatter", demo_chatter, NULL, .timeout = 1 },
 };
 
 static const char *const demo_expect[] = {
-	"1..7\n",
+	"1..8\n",
 	"\nok 1 demo_pass\n",
 	"\nnot ok 2 demo_fail # exit status ",
 	"demo failure",
@@ -217,7 +229,9 @@ static const char *const demo_expect[] = {
 	"\nnot ok 6 demo_crash # killed by signal 11",
 	"\n# a line before hanging\n",
 	"\nnot ok 7 demo_hang # timed out after 1 s\n",
-	"# Totals: pass:1 fail:4 xfail:0 xpass:0 skip:2 error:0\n",
+	"\n# still here\n",
+	"\nnot ok 8 demo_chatter # timed out after 1 s\n",
+	"# Totals: pass:1 fail:5 xfail:0 xpass:0 skip:2 error:0\n",
 };
 
 static void test_runner(const void *arg)
