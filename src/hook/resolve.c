@@ -104,6 +104,19 @@ static bool vpmu_hook_in_vmlinux(unsigned long addr)
 	return addr >= __START_KERNEL_map && addr < MODULES_VADDR;
 }
 
+/*
+ * The kernel's text, [_stext, _etext): on x86 that holds entry, noinstr
+ * and static-call trampoline text too.  kallsyms keeps both markers even
+ * without KALLSYMS_ALL; modules cannot link against them.
+ */
+static bool vpmu_hook_in_vmlinux_text(unsigned long addr)
+{
+	unsigned long start = vpmu_hook_lookup("_stext");
+	unsigned long end = vpmu_hook_lookup("_etext");
+
+	return start && addr >= start && addr < end;
+}
+
 static bool vpmu_hook_in_module_text(unsigned long addr, const struct module *mod)
 {
 #ifdef for_each_mod_mem_type	/* 6.4+: module memory by type */
@@ -194,7 +207,8 @@ int vpmu_hook_symbol(struct vpmu_hook_table *t, const char *object,
 		return -ENOENT;
 	}
 	if (vmlinux)
-		ok = vpmu_hook_in_vmlinux(*addr);
+		ok = text ? vpmu_hook_in_vmlinux_text(*addr) :
+			    vpmu_hook_in_vmlinux(*addr);
 	else if (text)
 		ok = vpmu_hook_in_module_text(*addr, mod);
 	else
@@ -215,7 +229,7 @@ bool vpmu_hook_is_function_of(struct vpmu_hook_table *t, const char *object,
 
 	if (vpmu_hook_pin(t, object, &mod))
 		return false;
-	if (mod ? !vpmu_hook_in_module_text(a, mod) : !vpmu_hook_in_vmlinux(a))
+	if (mod ? !vpmu_hook_in_module_text(a, mod) : !vpmu_hook_in_vmlinux_text(a))
 		return false;
 	return vpmu_hook_offset_in(a, NULL, object) == 0;
 }
