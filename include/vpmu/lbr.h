@@ -89,6 +89,9 @@ struct vpmu_lbr_event {
  *	frozen (legacy or streamlined).
  * @VPMU_LBR_POLICY_PV: FREEZE_AWARE, and only after the guest's PV hint
  *	said "inactive"; a guest that never sent a hint counts as active.
+ *	An "inactive" hint stands until the next hint: a guest that uses
+ *	LBR again must say "active" before it does, or a sched-in that
+ *	finds DEBUGCTL.LBR clear while it reads the stack may release it.
  * @VPMU_LBR_POLICY_HYSTERESIS: FREEZE_AWARE, and only at the K-th
  *	consecutive idle sched-in: one with DEBUGCTL.LBR clear, no freeze,
  *	and no LBR activity the machine saw since the previous sched-in.
