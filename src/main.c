@@ -308,17 +308,6 @@ static int __init vpmu_parse_features(unsigned long *out)
 	return 0;
 }
 
-/* The policy named @name, or -EINVAL. */
-static int __init vpmu_lbr_policy_parse(const char *name)
-{
-	int i;
-
-	for (i = 0; i < VPMU_LBR_POLICY_NR; i++)
-		if (sysfs_streq(name, vpmu_lbr_policy_name(i)))
-			return i;
-	return -EINVAL;
-}
-
 static int __init vpmu_parse_params(void)
 {
 	int i;
@@ -330,7 +319,8 @@ static int __init vpmu_parse_params(void)
 	if (max_version < 1 || max_version > VPMU_MAX_VERSION)
 		return vpmu_refuse(-EINVAL, "max_version=%u: expected 1 to %u",
 				   max_version, VPMU_MAX_VERSION);
-	i = lbr_policy ? vpmu_lbr_policy_parse(lbr_policy) : VPMU_LBR_POLICY_DEFAULT;
+	i = lbr_policy ? vpmu_lbr_policy_from_name(lbr_policy) :
+			 VPMU_LBR_POLICY_DEFAULT;
 	/*
 	 * UPSTREAM is today's KVM, kept in the core to be measured against:
 	 * it releases the event while the stack is frozen and loses records.

@@ -234,6 +234,14 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy);
 
 /**
+ * vpmu_lbr_policy_from_name() - the policy a name stands for
+ * @name: a name as vpmu_lbr_policy_name() spells it, exactly
+ *
+ * Return: the policy, or -EINVAL when @name is no policy's name.
+ */
+int vpmu_lbr_policy_from_name(const char *name);
+
+/**
  * vpmu_lbr_hysteresis_valid() - is @k a K the HYSTERESIS policy accepts?
  * @k: idle sched-ins before release
  *

@@ -14,10 +14,12 @@
 #include <linux/types.h>
 #include <linux/errno.h>
 #include <linux/stddef.h>
+#include <linux/string.h>
 #else
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /*
  * The kernel's names for the fixed-width types, so core code reads the

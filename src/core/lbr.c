@@ -183,6 +183,16 @@ const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy)
 	return (unsigned int)policy < VPMU_LBR_POLICY_NR ? names[policy] : NULL;
 }
 
+int vpmu_lbr_policy_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VPMU_LBR_POLICY_NR; i++)
+		if (!strcmp(name, vpmu_lbr_policy_name(i)))
+			return i;
+	return -EINVAL;
+}
+
 bool vpmu_lbr_hysteresis_valid(unsigned int k)
 {
 	return k >= 1 && k <= VPMU_LBR_HYSTERESIS_K_MAX;

@@ -114,6 +114,22 @@ static void lbr_test_policy_name(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, vpmu_lbr_policy_name((enum vpmu_lbr_policy)-1));
 }
 
+/* Every name maps back to its policy; anything else, even close, is no policy. */
+static void lbr_test_policy_from_name(struct kunit *test)
+{
+	int p;
+
+	for (p = 0; p < VPMU_LBR_POLICY_NR; p++)
+		KUNIT_EXPECT_EQ(test,
+				vpmu_lbr_policy_from_name(vpmu_lbr_policy_name(p)),
+				p);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name(""), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("hyst"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("hysteresis "), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("PV"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("freeze-aware"), -EINVAL);
+}
+
 static void lbr_test_hysteresis_valid(struct kunit *test)
 {
 	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(0));
@@ -900,6 +916,7 @@ static struct kunit_case lbr_test_cases[] = {
 	KUNIT_CASE(lbr_test_init),
 	KUNIT_CASE(lbr_test_init_unknown_policy),
 	KUNIT_CASE(lbr_test_policy_name),
+	KUNIT_CASE(lbr_test_policy_from_name),
 	KUNIT_CASE(lbr_test_hysteresis_valid),
 	KUNIT_CASE(lbr_test_set_hysteresis),
 	KUNIT_CASE(lbr_test_msr_access_creates),
