@@ -17,12 +17,13 @@
 #include <linux/errno.h>
 #include <linux/ftrace.h>
 #include <linux/module.h>
+#include <linux/lockdep.h>
 #include <linux/percpu.h>
 #include <linux/srcu.h>
+#include <linux/static_call.h>
 #include <linux/types.h>
 
 struct seq_file;
-struct static_call_key;
 
 /* Most hooks a table may hold: the per-CPU call counters are sized by it. */
 #define VPMU_HOOK_MAX		24
@@ -37,9 +38,8 @@ struct static_call_key;
  *	(``__SCK__<name>``) and trampoline (``__SCT__<name>``) are looked up,
  *	the call sites and trampoline are patched by __static_call_update().
  * @VPMU_HOOK_FTRACE: redirect every call of function ``<name>`` to the
- *	wrapper with an ftrace IPMODIFY handler.  The wrapper may call the
- *	original through vpmu_hook_orig(): calls from this module's text are
- *	not redirected.
+ *	wrapper with an ftrace IPMODIFY handler.  Calls from this module's
+ *	text, the wrapper's own call of the original, are not redirected.
  */
 enum vpmu_hook_kind {
 	VPMU_HOOK_STATIC_CALL,
@@ -72,6 +72,25 @@ enum vpmu_hook_state {
  * wrapper that claims an MSR, whose accesses another wrapper serves).
  */
 #define VPMU_HOOK_DRAIN		BIT(1)
+/*
+ * The wrapper only ever runs with interrupts disabled and takes no SRCU
+ * read lock: the RCU grace period of every removal covers it
+ * (Documentation/hook.rst, "Unload safety").  For the VM-entry path.
+ */
+#define VPMU_HOOK_ATOMIC	BIT(2)
+
+/**
+ * VPMU_HOOK_ORIG() - the static call a wrapper calls its original through
+ * @name: a static call of the user's, DEFINE_STATIC_CALL_NULL(@name, wrapper)
+ *
+ * For the description of a hook: at install the engine points @name at
+ * the original, so the wrapper's static_call(@name)() is a direct call.
+ * An indirect call would need the original's ENDBR, which IBT kernels
+ * seal in every function whose address the kernel never takes.
+ */
+#define VPMU_HOOK_ORIG(name)						\
+	.orig_key = &__SCK__##name,					\
+	.orig_tramp = &__SCT__##name
 
 /**
  * struct vpmu_hook - one hook: description, then engine state
@@ -85,8 +104,11 @@ enum vpmu_hook_state {
  *	holds the same function as the key (KVM reads some ops from the
  *	struct): checked equal before install, kept in step; NULL if none
  * @mirror_offset: byte offset of that member
- * @flags: VPMU_HOOK_OPTIONAL, VPMU_HOOK_DRAIN
- * @orig: the target found at install; what the wrapper calls
+ * @flags: VPMU_HOOK_OPTIONAL, VPMU_HOOK_DRAIN, VPMU_HOOK_ATOMIC
+ * @orig_key: the user's static call that reaches the original (set with
+ *	VPMU_HOOK_ORIG())
+ * @orig_tramp: its trampoline
+ * @orig: the target found at install
  * @key: resolved static call key
  * @tramp: resolved static call trampoline
  * @slot: resolved mirror member, or NULL
@@ -103,6 +125,8 @@ struct vpmu_hook {
 	const char *mirror;
 	unsigned int mirror_offset;
 	unsigned int flags;
+	struct static_call_key *orig_key;
+	void *orig_tramp;
 
 	void *orig;
 	struct static_call_key *key;
@@ -135,7 +159,7 @@ extern struct srcu_struct vpmu_hook_srcu;
 DECLARE_PER_CPU(unsigned long, vpmu_hook_count[VPMU_HOOK_MAX]);
 
 /**
- * vpmu_hook_enter() - first statement of every wrapper
+ * vpmu_hook_enter() - first statement of every wrapper that may sleep
  * @nr: the hook's index in the table
  *
  * Counts the call on this CPU (one unlocked per-CPU increment) and enters
@@ -163,43 +187,16 @@ static __always_inline void vpmu_hook_exit(int idx)
 }
 
 /**
- * vpmu_hook_orig() - the original target of a hook, typed
- * @t: the table
- * @nr: the hook's index
- * @type: function pointer type of the hook
+ * vpmu_hook_enter_atomic() - first statement of a VPMU_HOOK_ATOMIC wrapper
+ * @nr: the hook's index in the table
  *
- * Only valid between vpmu_hook_enter() and vpmu_hook_exit() of an
- * installed hook.
+ * Only counts the call: interrupts are off for the whole wrapper, which is
+ * an RCU read-side critical section that every removal waits for.
  */
-#define vpmu_hook_orig(t, nr, type)	((type)READ_ONCE((t)->hooks[nr].orig))
-
-/**
- * vpmu_hook_errname() - "ENXIO" for -ENXIO, for refusal lines
- * @err: a negative errno
- *
- * %pe prints names only with CONFIG_SYMBOLIC_ERRNAME; refusals must be
- * readable everywhere, so the errnos the engine and its users return are
- * named here.
- *
- * Return: the name without the minus sign, or NULL for another errno.
- */
-static inline const char *vpmu_hook_errname(int err)
+static __always_inline void vpmu_hook_enter_atomic(unsigned int nr)
 {
-	switch (-err) {
-	case ENODEV: return "ENODEV";
-	case ENXIO: return "ENXIO";
-	case ENOENT: return "ENOENT";
-	case EFAULT: return "EFAULT";
-	case EEXIST: return "EEXIST";
-	case ENOEXEC: return "ENOEXEC";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EBUSY: return "EBUSY";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case ENOSPC: return "ENOSPC";
-	case E2BIG: return "E2BIG";
-	default: return NULL;
-	}
+	lockdep_assert_irqs_disabled();
+	this_cpu_inc(vpmu_hook_count[nr]);
 }
 
 /**
@@ -312,7 +309,8 @@ int vpmu_hook_resolve(struct vpmu_hook_table *t);
  * before it are taken back (with the drains of vpmu_hook_uninstall()).
  *
  * Return: 0, or -EEXIST (someone else's target), -ENOEXEC (mirror
- * differs), -ENOENT (no target and not optional), an ftrace errno.
+ * differs), -ENOENT (no target and not optional), -EINVAL (no
+ * VPMU_HOOK_ORIG()), an ftrace errno.
  */
 int vpmu_hook_install(struct vpmu_hook_table *t);
 

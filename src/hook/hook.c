@@ -74,8 +74,8 @@ unsigned long vpmu_hook_calls(unsigned int nr)
  *  - RCU-tasks again: a task preempted after srcu_read_unlock(), before
  *    the wrapper returns;
  *  - RCU: a wrapper running with interrupts or preemption disabled (hard
- *    or soft interrupt), in any task including idle, which RCU-tasks does
- *    not wait for.
+ *    or soft interrupt, the VPMU_HOOK_ATOMIC ones without SRCU), in any
+ *    task including idle, which RCU-tasks does not wait for.
  * The RCU-tasks and RCU waits also cover kernel code between two hooked
  * calls that acts on the first one's result (VPMU_HOOK_DRAIN), as long as
  * that code does not sleep voluntarily.
@@ -127,6 +127,7 @@ static int vpmu_hook_install_ftrace(struct vpmu_hook_table *t, struct vpmu_hook 
 		return ret;
 	}
 	WRITE_ONCE(h->orig, (void *)h->func);
+	__static_call_update(h->orig_key, h->orig_tramp, h->orig);
 	ret = register_ftrace_function(&h->fops);
 	if (ret) {
 		ftrace_free_filter(&h->fops);
@@ -255,8 +256,9 @@ static int vpmu_hook_install_static(struct vpmu_hook_table *t, struct vpmu_hook 
 			 h->name, cur, h->target);
 		return -EEXIST;
 	}
-	/* Visible before any CPU can reach the wrapper (text_poke syncs). */
+	/* In place before any CPU can reach the wrapper (text_poke syncs). */
 	WRITE_ONCE(h->orig, cur);
+	__static_call_update(h->orig_key, h->orig_tramp, cur);
 	__static_call_update(h->key, h->tramp, h->wrapper);
 	if (h->slot)
 		WRITE_ONCE(*h->slot, h->wrapper);
@@ -315,9 +317,10 @@ int vpmu_hook_install(struct vpmu_hook_table *t)
 	for (i = 0; i < t->nr; i++) {
 		struct vpmu_hook *h = &t->hooks[i];
 
-		if (h->state != VPMU_HOOK_RESOLVED) {
-			snprintf(t->why, sizeof(t->why), "%s: not resolved",
-				 h->name);
+		if (h->state != VPMU_HOOK_RESOLVED || !h->orig_key) {
+			snprintf(t->why, sizeof(t->why), "%s: %s", h->name,
+				 h->orig_key ? "not resolved" :
+					       "no static call for the original");
 			ret = -EINVAL;
 			break;
 		}

@@ -22,7 +22,13 @@ module_param_named(kallsyms_lookup_name, kallsyms_lookup_name_addr, ulong, 0400)
 MODULE_PARM_DESC(kallsyms_lookup_name,
 		 "Address of kallsyms_lookup_name (from /proc/kallsyms or System.map), for kernels without kprobes; 0 (default): find it with a kprobe");
 
-static unsigned long (*vpmu_kallsyms_lookup_name)(const char *name);
+/*
+ * kallsyms_lookup_name() is not exported, and IBT kernels seal its ENDBR
+ * (vmlinux only calls it directly): an indirect call would be a #CP.  A
+ * static call of our own patches a direct call instead.
+ */
+DEFINE_STATIC_CALL_NULL(vpmu_kallsyms_lookup_name, kallsyms_lookup_name);
+static bool vpmu_lookup_ready;
 
 /* Longest "module:symbol" we build; our names are far shorter. */
 #define VPMU_HOOK_SYM_LEN	128
@@ -66,7 +72,7 @@ int vpmu_hook_lookup_init(void)
 	long off;
 	int ret;
 
-	if (vpmu_kallsyms_lookup_name)
+	if (vpmu_lookup_ready)
 		return 0;
 	if (kallsyms_lookup_name_addr) {
 		/* The parameter must name the function's first byte. */
@@ -87,7 +93,9 @@ int vpmu_hook_lookup_init(void)
 			return -ENOENT;
 		addr -= off;
 	}
-	vpmu_kallsyms_lookup_name = (void *)addr;
+	static_call_update(vpmu_kallsyms_lookup_name,
+			   (typeof(kallsyms_lookup_name) *)addr);
+	vpmu_lookup_ready = true;
 	return 0;
 }
 
@@ -95,7 +103,7 @@ unsigned long vpmu_hook_lookup(const char *name)
 {
 	if (vpmu_hook_lookup_init())
 		return 0;
-	return vpmu_kallsyms_lookup_name(name);
+	return static_call(vpmu_kallsyms_lookup_name)(name);
 }
 
 /* The kernel image, as opposed to module space (x86_64 layout). */
@@ -159,7 +167,7 @@ int vpmu_hook_pin(struct vpmu_hook_table *t, const char *object,
 	 * the module is going.  A module still in its init is not ready.
 	 */
 	preempt_disable();
-	mod = (struct module *)vpmu_kallsyms_lookup_name(sym);
+	mod = (struct module *)static_call(vpmu_kallsyms_lookup_name)(sym);
 	if (mod && !strcmp(mod->name, object) && try_module_get(mod)) {
 		live = mod->state == MODULE_STATE_LIVE;
 		if (!live)
