@@ -58,6 +58,29 @@ static const char *const vpmu_kvm_pmu_op_keys[] __maybe_unused = {
 
 static_assert(ARRAY_SIZE(vpmu_kvm_pmu_op_keys) == VPMU_KVM_PMU_OP_NR);
 
+/*
+ * struct kvm_pmu's reserved-bit masks: 6.1 calls them *_mask, 6.12
+ * *_rsvd (one mask serves GLOBAL_STATUS and GLOBAL_OVF_CTRL in both).
+ * 6.1's refresh never clears all_valid_pmc_idx (6.12's kvm_pmu_refresh
+ * does before the op), and sets the fixed counters' event selects only
+ * for the counters it enables (6.12 sets all three at init).
+ */
+#if VPMU_KVM_MINOR == 1
+#define vpmu_pmu_fixed_ctrl_rsvd(pmu)		((pmu)->fixed_ctr_ctrl_mask)
+#define vpmu_pmu_global_ctrl_rsvd(pmu)		((pmu)->global_ctrl_mask)
+#define vpmu_pmu_global_status_rsvd(pmu)	((pmu)->global_ovf_ctrl_mask)
+#define vpmu_pmu_pebs_enable_rsvd(pmu)		((pmu)->pebs_enable_mask)
+#define VPMU_KVM_REFRESH_KEEPS_VALID_IDX	1
+#define VPMU_KVM_FIXED_EVENTSEL_AT_REFRESH	1
+#else
+#define vpmu_pmu_fixed_ctrl_rsvd(pmu)		((pmu)->fixed_ctr_ctrl_rsvd)
+#define vpmu_pmu_global_ctrl_rsvd(pmu)		((pmu)->global_ctrl_rsvd)
+#define vpmu_pmu_global_status_rsvd(pmu)	((pmu)->global_status_rsvd)
+#define vpmu_pmu_pebs_enable_rsvd(pmu)		((pmu)->pebs_enable_rsvd)
+#define VPMU_KVM_REFRESH_KEEPS_VALID_IDX	0
+#define VPMU_KVM_FIXED_EVENTSEL_AT_REFRESH	0
+#endif
+
 /* Byte offset of member @op in struct kvm_pmu_ops. */
 #define VPMU_KVM_PMU_OP_OFFSET(op)	(VPMU_KVM_PMU_OP_##op * sizeof(void *))
 

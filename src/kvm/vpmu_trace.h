@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tracepoints of kvm_vpmu_ext, system "kvm_vpmu_ext" (tracefs
+ * events/kvm_vpmu_ext/).  Each feature adds its events here.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM kvm_vpmu_ext
+
+#if !defined(VPMU_KVM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define VPMU_KVM_TRACE_H
+
+#include <linux/kvm_host.h>
+#include <linux/tracepoint.h>
+
+#include <vpmu/caps.h>
+
+DECLARE_EVENT_CLASS(kvm_vpmu_ext_vcpu_class,
+		    TP_PROTO(struct kvm_vcpu *vcpu, bool state, bool pinned),
+		    TP_ARGS(vcpu, state, pinned),
+		    TP_STRUCT__entry(__field(pid_t, pid)
+				     __field(int, vcpu_id)
+				     __field(bool, state)
+				     __field(bool, pinned)),
+		    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+				   __entry->vcpu_id = vcpu->vcpu_id;
+				   __entry->state = state;
+				   __entry->pinned = pinned;),
+		    TP_printk("pid %d vcpu %d state %d pinned %d",
+			      __entry->pid, __entry->vcpu_id, __entry->state,
+			      __entry->pinned));
+
+/* KVM created a vCPU; state: the module keeps state for it. */
+DEFINE_EVENT(kvm_vpmu_ext_vcpu_class, kvm_vpmu_ext_vcpu_create,
+	     TP_PROTO(struct kvm_vcpu *vcpu, bool state, bool pinned),
+	     TP_ARGS(vcpu, state, pinned));
+
+/* KVM freed a vCPU; pinned: it held a reference on the module. */
+DEFINE_EVENT(kvm_vpmu_ext_vcpu_class, kvm_vpmu_ext_vcpu_free,
+	     TP_PROTO(struct kvm_vcpu *vcpu, bool state, bool pinned),
+	     TP_ARGS(vcpu, state, pinned));
+
+/* A refresh made the vCPU depend on the module, or stop depending. */
+DEFINE_EVENT(kvm_vpmu_ext_vcpu_class, kvm_vpmu_ext_vcpu_pin,
+	     TP_PROTO(struct kvm_vcpu *vcpu, bool state, bool pinned),
+	     TP_ARGS(vcpu, state, pinned));
+
+/* A refresh decided the guest's PMU (pmu_v5): CPUID.0AH asked and given. */
+TRACE_EVENT(kvm_vpmu_ext_cpuid,
+	    TP_PROTO(struct kvm_vcpu *vcpu, const u32 *want,
+		     const struct vpmu_caps *eff, bool repaired),
+	    TP_ARGS(vcpu, want, eff, repaired),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(int, vcpu_id)
+			     __array(u32, want, 4)
+			     __array(u32, given, 4)
+			     __field(bool, repaired)),
+	    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   memcpy(__entry->want, want, sizeof(__entry->want));
+			   vpmu_cpuid_0a_encode(eff, __entry->given);
+			   __entry->repaired = repaired;),
+	    TP_printk("pid %d vcpu %d cpuid.0a %08x:%08x:%08x:%08x -> %08x:%08x:%08x:%08x%s",
+		      __entry->pid, __entry->vcpu_id, __entry->want[0],
+		      __entry->want[1], __entry->want[2], __entry->want[3],
+		      __entry->given[0], __entry->given[1], __entry->given[2],
+		      __entry->given[3],
+		      __entry->repaired ? " repaired" : ""));
+
+/* A guest (or its VMM) wrote GLOBAL_STATUS_SET. */
+TRACE_EVENT(kvm_vpmu_ext_status_set,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 value, u64 status),
+	    TP_ARGS(vcpu, value, status),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(int, vcpu_id)
+			     __field(u64, value)
+			     __field(u64, status)),
+	    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->value = value;
+			   __entry->status = status;),
+	    TP_printk("pid %d vcpu %d set %#llx status %#llx", __entry->pid,
+		      __entry->vcpu_id, __entry->value, __entry->status));
+
+/* A hook went in, or is about to come out. */
+TRACE_EVENT(kvm_vpmu_ext_hook,
+	    TP_PROTO(const char *name, bool installed),
+	    TP_ARGS(name, installed),
+	    TP_STRUCT__entry(__array(char, name, 32)
+			     __field(bool, installed)),
+	    TP_fast_assign(strscpy(__entry->name, name, sizeof(__entry->name));
+			   __entry->installed = installed;),
+	    TP_printk("%s %s", __entry->name,
+		      __entry->installed ? "installed" : "removed"));
+
+#endif /* VPMU_KVM_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE vpmu_trace
+#include <trace/define_trace.h>
