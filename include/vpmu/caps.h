@@ -140,6 +140,23 @@ int vpmu_caps_clamp(const struct vpmu_caps *want, const struct vpmu_caps *host,
 		    unsigned int max_version, struct vpmu_caps *out);
 
 /**
+ * vpmu_caps_repair() - the nearest request that does not contradict itself
+ * @want: a CPUID.0AH request, possibly one vpmu_caps_clamp() refuses
+ * @out: the repaired request; may alias @want
+ *
+ * For a caller that cannot refuse (KVM's refresh returns void): what a
+ * field means only at a higher version is dropped (every field at
+ * version 0, ECX below 5, EDX's fixed fields at 1), counts beyond the
+ * architecture's are capped (32 GP counters, fixed counters 0-15, 32
+ * events), widths above 64 become 64, and counters of width 0 count as
+ * absent.  A valid request comes back unchanged, and the result is one
+ * vpmu_caps_clamp() accepts.
+ *
+ * Return: true if anything had to change.
+ */
+bool vpmu_caps_repair(const struct vpmu_caps *want, struct vpmu_caps *out);
+
+/**
  * vpmu_global_ctrl_valid() - defined bits of GLOBAL_CTRL
  * @caps: the PMU
  *

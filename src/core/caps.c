@@ -239,6 +239,52 @@ done:
 	return 0;
 }
 
+bool vpmu_caps_repair(const struct vpmu_caps *want, struct vpmu_caps *out)
+{
+	struct vpmu_caps r = *want;
+	bool changed;
+
+	if (!r.version) {
+		r = (struct vpmu_caps) { 0 };
+		goto done;
+	}
+	if (r.version < 5)
+		r.fixed_bitmap = 0;
+	if (r.version < 2) {
+		r.nr_fixed = 0;
+		r.fixed_width = 0;
+	}
+	if (r.nr_gp > VPMU_MAX_GP)
+		r.nr_gp = VPMU_MAX_GP;
+	r.fixed_bitmap &= CAPS_FIXED_CTRL_MASK;
+	if (r.nr_fixed > VPMU_MAX_FIXED)
+		r.nr_fixed = VPMU_MAX_FIXED;
+	if (r.events_len > VPMU_MAX_ARCH_EVENTS)
+		r.events_len = VPMU_MAX_ARCH_EVENTS;
+	if (r.gp_width > CAPS_MAX_WIDTH)
+		r.gp_width = CAPS_MAX_WIDTH;
+	if (r.fixed_width > CAPS_MAX_WIDTH)
+		r.fixed_width = CAPS_MAX_WIDTH;
+	/* A counter with no bits counts nothing: it is not there. */
+	if (!r.gp_width)
+		r.nr_gp = 0;
+	if (!r.fixed_width) {
+		r.nr_fixed = 0;
+		r.fixed_bitmap = 0;
+	}
+done:
+	changed = r.version != want->version || r.nr_gp != want->nr_gp ||
+		  r.gp_width != want->gp_width ||
+		  r.events_len != want->events_len ||
+		  r.events_unavail != want->events_unavail ||
+		  r.fixed_bitmap != want->fixed_bitmap ||
+		  r.nr_fixed != want->nr_fixed ||
+		  r.fixed_width != want->fixed_width ||
+		  r.anythread_deprecated != want->anythread_deprecated;
+	*out = r;
+	return changed;
+}
+
 u64 vpmu_global_ctrl_valid(const struct vpmu_caps *caps)
 {
 	u64 fixed = vpmu_fixed_counter_mask(caps) & CAPS_FIXED_CTRL_MASK;
