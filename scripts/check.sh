@@ -130,6 +130,15 @@ checkpatch() {
 	! grep -qE ': (ERROR|WARNING|CHECK):' "$work/checkpatch.out"
 }
 
+# The IBT and hot-path rules, in the disassembly of the module built
+# against Debian's headers (6.12 has IBT, both have retpolines).
+ibtcheck() {
+	python3 "$top/scripts/ibtcheck.py" --self-test &&
+	python3 "$top/scripts/ibtcheck.py" "$work/hdr-$1/kvm_vpmu_ext.ko" \
+		"$top/scripts/ibt-allow" --hot vpmu_wrap_guest_get_msrs --costs &&
+	grep -o '[0-9]* findings' "$work/ibt-$1.log" >"$work/ibt-$1.summary"
+}
+
 user() {
 	make -C "$top/tests/user" "$@" OUT="$work/user" FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
 }
@@ -218,7 +227,8 @@ lane_rest() {
 			say "FAIL headers-$series: no linux-headers-$series package: run 'make deps'"
 			continue
 		fi
-		step "headers-$series" clean_build "$h" "$work/hdr-$series" W=1 C=2
+		step "headers-$series" clean_build "$h" "$work/hdr-$series" W=1 C=2 &&
+			step "ibt-$series" ibtcheck "$series"
 	done
 	step distro "$top/scripts/live.sh" --distro "$work/distro" "6.1:$work/hdr-6.1" "6.12:$work/hdr-6.12"
 }
@@ -234,8 +244,9 @@ if [ -z "$only_kunit" ]; then
 	# benchmark tables, live-test reads and cycles, selftest outcomes.
 	grep -h '^fuzz: ' "$work/user-fuzz.log"
 	grep -hv '^make' "$work/user-bench.log"
+	grep -h '^cost: ' "$work/ibt-6.12.log" 2>/dev/null | sed 's/^/ibt-6.12: /'
 	for f in "$work"/live-*.log "$work/distro.log"; do
-		[ -f "$f" ] && grep -hE '^loop: |^live: [0-9]+ cycles|checks passed' "$f" |
+		[ -f "$f" ] && grep -hE '^loop: |^live: [0-9]+ cycles|^ktap: suites' "$f" |
 			sed "s|^|$(basename "$f" .log): |"
 	done
 	for f in "$work"/selftests-[0-9]*.log; do
