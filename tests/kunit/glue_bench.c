@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The glue test bench (glue_bench.h): fake originals and fake vCPUs.
+ */
+#include <linux/debugfs.h>
+#include <linux/slab.h>
+#include <asm/perf_event.h>
+
+#include "glue_bench.h"
+#include "../../src/kvm/compat.h"
+
+struct bench bench;
+static struct dentry *bench_debugfs;
+
+const u32 bench_host_0a[4] = { 0x07300805, 0, 0x7, 0x8603 };
+const struct x86_pmu_capability bench_kvm_pmu_cap = {
+	.version = 2,
+	.num_counters_gp = 8,
+	.num_counters_fixed = 3,
+	.bit_width_gp = 48,
+	.bit_width_fixed = 48,
+	.events_mask_len = 7,
+};
+
+/* kvm_find_cpuid_entry() */
+static struct kvm_cpuid_entry2 *bench_cpuid(struct kvm_vcpu *vcpu, u32 fn)
+{
+	int i;
+
+	for (i = 0; i < vcpu->arch.cpuid_nent; i++)
+		if (vcpu->arch.cpuid_entries[i].function == fn)
+			return &vcpu->arch.cpuid_entries[i];
+	return NULL;
+}
+
+static void bench_saw(enum bench_fake f, struct kvm_vcpu *vcpu)
+{
+	bench.calls[f]++;
+	bench.last_vcpu = vcpu;
+}
+
+/* vmx_vcpu_create(): the VMCS and friends; may fail. */
+static int fake_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	bench_saw(BENCH_VCPU_CREATE, vcpu);
+	return bench.vcpu_create_ret;
+}
+
+/* vmx_vcpu_free(): runs before the PMU is torn down. */
+static void fake_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	bench_saw(BENCH_VCPU_FREE, vcpu);
+	bench.state_at_free = vpmu_vcpu_find(vcpu);
+}
+
+/* intel_is_valid_msr(): none of the MSRs the bench asks about. */
+static bool fake_pmu_is_valid_msr(struct kvm_vcpu *vcpu, u32 msr)
+{
+	bench_saw(BENCH_PMU_IS_VALID_MSR, vcpu);
+	return false;
+}
+
+/* intel_pmu_get_msr(): an MSR it does not know is a #GP. */
+static int fake_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
+{
+	bench_saw(BENCH_PMU_GET_MSR, vcpu);
+	return 1;
+}
+
+/* intel_pmu_set_msr() */
+static int fake_pmu_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
+{
+	bench_saw(BENCH_PMU_SET_MSR, vcpu);
+	return 1;
+}
+
+/* The masks KVM's refresh starts from (both kernels; 6.12 in generic code). */
+static void bench_pmu_clear(struct kvm_pmu *pmu)
+{
+	pmu->version = 0;
+	pmu->nr_arch_gp_counters = 0;
+	pmu->nr_arch_fixed_counters = 0;
+	pmu->counter_bitmask[KVM_PMC_GP] = 0;
+	pmu->counter_bitmask[KVM_PMC_FIXED] = 0;
+	vpmu_pmu_global_ctrl_rsvd(pmu) = ~0ULL;
+	vpmu_pmu_global_status_rsvd(pmu) = ~0ULL;
+	vpmu_pmu_fixed_ctrl_rsvd(pmu) = ~0ULL;
+	vpmu_pmu_pebs_enable_rsvd(pmu) = ~0ULL;
+}
+
+/*
+ * intel_pmu_refresh(), for the fields the glue reads: the version from
+ * CPUID.0AH uncapped, counts and widths limited by kvm_pmu_cap, fixed
+ * counters 0..EDX[4:0]-1 only (ECX unread), the reserved masks, the
+ * valid counter bits (never cleared on 6.1), the fixed event selects of
+ * the enabled counters on 6.1, and the vLBR bit when the vCPU has LBR.
+ */
+static void fake_pmu_refresh(struct kvm_vcpu *vcpu)
+{
+	const struct x86_pmu_capability *cap = &bench_kvm_pmu_cap;
+	static const u64 eventsel[] = { 0x00c0, 0x003c, 0x0300 };
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+	struct kvm_cpuid_entry2 *e = bench_cpuid(vcpu, 0xa);
+	unsigned int i, width;
+	u64 counters;
+
+	bench_saw(BENCH_PMU_REFRESH, vcpu);
+	if (VPMU_KVM_MINOR == 1)
+		bench_pmu_clear(pmu);
+	if (!e)
+		return;
+	pmu->version = e->eax & 0xff;
+	if (!pmu->version)
+		return;
+	pmu->nr_arch_gp_counters = min_t(u32, (e->eax >> 8) & 0xff,
+					 cap->num_counters_gp);
+	width = min_t(u32, (e->eax >> 16) & 0xff, cap->bit_width_gp);
+	pmu->counter_bitmask[KVM_PMC_GP] = BIT_ULL(width) - 1;
+	if (pmu->version > 1) {
+		pmu->nr_arch_fixed_counters = min3(3U, e->edx & 0x1f,
+						   (u32)cap->num_counters_fixed);
+		width = min_t(u32, (e->edx >> 5) & 0xff, cap->bit_width_fixed);
+		pmu->counter_bitmask[KVM_PMC_FIXED] = BIT_ULL(width) - 1;
+		if (VPMU_KVM_FIXED_EVENTSEL_AT_REFRESH)
+			for (i = 0; i < pmu->nr_arch_fixed_counters; i++)
+				pmu->fixed_counters[i].eventsel = eventsel[i];
+	}
+	for (i = 0; i < pmu->nr_arch_fixed_counters; i++)
+		vpmu_pmu_fixed_ctrl_rsvd(pmu) &= ~(0xbULL << (i * 4));
+	counters = (BIT_ULL(pmu->nr_arch_gp_counters) - 1) |
+		   (BIT_ULL(pmu->nr_arch_fixed_counters) - 1) << INTEL_PMC_IDX_FIXED;
+	vpmu_pmu_global_ctrl_rsvd(pmu) = ~counters;
+	vpmu_pmu_global_status_rsvd(pmu) = ~counters &
+		~(MSR_CORE_PERF_GLOBAL_OVF_CTRL_OVF_BUF |
+		  MSR_CORE_PERF_GLOBAL_OVF_CTRL_COND_CHGD);
+	bitmap_set(pmu->all_valid_pmc_idx, 0, pmu->nr_arch_gp_counters);
+	bitmap_set(pmu->all_valid_pmc_idx, INTEL_PMC_IDX_FIXED,
+		   pmu->nr_arch_fixed_counters);
+	if (bench.refresh_lbr)
+		__set_bit(INTEL_PMC_IDX_FIXED_VLBR, pmu->all_valid_pmc_idx);
+}
+
+/* intel_pmu_reset() */
+static void fake_pmu_reset(struct kvm_vcpu *vcpu)
+{
+	bench_saw(BENCH_PMU_RESET, vcpu);
+}
+
+/* intel_pmu_deliver_pmi() */
+static void fake_pmu_deliver_pmi(struct kvm_vcpu *vcpu)
+{
+	bench_saw(BENCH_PMU_DELIVER_PMI, vcpu);
+}
+
+/* intel_pmu_cleanup() */
+static void fake_pmu_cleanup(struct kvm_vcpu *vcpu)
+{
+	bench_saw(BENCH_PMU_CLEANUP, vcpu);
+}
+
+/* vmx_get_msr() */
+static int fake_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
+{
+	bench_saw(BENCH_GET_MSR, vcpu);
+	msr->data = 0;
+	return 0;
+}
+
+/* vmx_set_msr() */
+static int fake_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
+{
+	bench_saw(BENCH_SET_MSR, vcpu);
+	return 0;
+}
+
+/* intel_guest_get_msrs(): perf's list; here only GLOBAL_CTRL. */
+static struct perf_guest_switch_msr *fake_guest_get_msrs(int *nr, void *data)
+{
+	bench_saw(BENCH_GUEST_GET_MSRS, NULL);
+	bench.msr = (struct perf_guest_switch_msr) {
+		.msr = MSR_CORE_PERF_GLOBAL_CTRL, .host = 1, .guest = 0,
+	};
+	*nr = 1;
+	return &bench.msr;
+}
+
+int bench_init(struct kunit *test)
+{
+	static bool once;
+
+	if (!once) {
+		/* The wrappers enter the engine's SRCU domain. */
+		if (vpmu_hook_engine_init())
+			return -ENOMEM;
+		bench_debugfs = debugfs_create_dir("vpmu_kunit_glue", NULL);
+		vpmu_vcpu_setup(bench_debugfs);
+		once = true;
+	}
+	memset(&bench, 0, sizeof(bench));
+	vpmu_caps_host_from(&bench_kvm_pmu_cap, bench_host_0a, &vpmu_host_caps);
+	vpmu_cfg = (struct vpmu_kvm_config) {
+		.features = BIT(VPMU_EXT_NR) - 1,
+		.max_version = 5,
+		.lbr_policy = VPMU_LBR_POLICY_DEFAULT,
+		.lbr_hysteresis = VPMU_LBR_HYSTERESIS_K_DEFAULT,
+	};
+	static_call_update(vpmu_orig_vcpu_create, fake_vcpu_create);
+	static_call_update(vpmu_orig_vcpu_free, fake_vcpu_free);
+	static_call_update(vpmu_orig_pmu_is_valid_msr, fake_pmu_is_valid_msr);
+	static_call_update(vpmu_orig_pmu_get_msr, fake_pmu_get_msr);
+	static_call_update(vpmu_orig_pmu_set_msr, fake_pmu_set_msr);
+	static_call_update(vpmu_orig_pmu_refresh, fake_pmu_refresh);
+	static_call_update(vpmu_orig_pmu_reset, fake_pmu_reset);
+	static_call_update(vpmu_orig_pmu_deliver_pmi, fake_pmu_deliver_pmi);
+	static_call_update(vpmu_orig_pmu_cleanup, fake_pmu_cleanup);
+	static_call_update(vpmu_orig_get_msr, fake_get_msr);
+	static_call_update(vpmu_orig_set_msr, fake_set_msr);
+	static_call_update(vpmu_orig_guest_get_msrs, fake_guest_get_msrs);
+	return 0;
+}
+
+void bench_exit(struct kunit *test)
+{
+	vpmu_vcpu_free_all();
+}
+
+struct kvm *bench_vm(struct kunit *test, pid_t pid)
+{
+	struct kvm *kvm = kunit_kzalloc(test, sizeof(*kvm), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, kvm);
+	/* kvm_create_vm(): no debugfs directory until one is made. */
+	kvm->debugfs_dentry = ERR_PTR(-ENOENT);
+	kvm->userspace_pid = pid;
+	return kvm;
+}
+
+struct kvm_vcpu *bench_vcpu(struct kunit *test, struct kvm *kvm, int id)
+{
+	struct kvm_vcpu *vcpu = kunit_kzalloc(test, sizeof(*vcpu), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vcpu);
+	vcpu->arch.cpuid_entries = kunit_kcalloc(test, 2,
+						 sizeof(*vcpu->arch.cpuid_entries),
+						 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, vcpu->arch.cpuid_entries);
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	/* kvm_arch_vcpu_create(): a vCPU that never ran. */
+	vcpu->arch.last_vmentry_cpu = -1;
+	return vcpu;
+}
+
+int bench_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	return vpmu_wrap_vcpu_create(vcpu);
+}
+
+void bench_vcpu_destroy(struct kvm_vcpu *vcpu)
+{
+	vpmu_wrap_vcpu_free(vcpu);
+	vpmu_wrap_pmu_reset(vcpu);
+}
+
+void bench_set_cpuid(struct kvm_vcpu *vcpu, u32 cpuid1_edx, const u32 regs_0a[4])
+{
+	struct kvm_cpuid_entry2 *e = vcpu->arch.cpuid_entries;
+
+	e[0] = (struct kvm_cpuid_entry2) { .function = 1, .edx = cpuid1_edx };
+	e[1] = (struct kvm_cpuid_entry2) {
+		.function = 0xa,
+		.eax = regs_0a[0], .ebx = regs_0a[1],
+		.ecx = regs_0a[2], .edx = regs_0a[3],
+	};
+	vcpu->arch.cpuid_nent = 2;
+}
+
+void bench_kvm_refresh(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
+	if (VPMU_KVM_MINOR != 1) {
+		bench_pmu_clear(pmu);
+		bitmap_zero(pmu->all_valid_pmc_idx, X86_PMC_IDX_MAX);
+	}
+	vpmu_wrap_pmu_refresh(vcpu);
+	/* 6.12: all GP counters enabled in GLOBAL_CTRL at RESET. */
+	if (VPMU_KVM_MINOR != 1 && pmu->version > 1 && pmu->nr_arch_gp_counters)
+		pmu->global_ctrl = GENMASK_ULL(pmu->nr_arch_gp_counters - 1, 0);
+}
+
+void bench_refresh(struct kvm_vcpu *vcpu, u8 version, bool lbr)
+{
+	/* The host's counters: 8 GP and 3 fixed of 48 bits, 7 events. */
+	u32 regs[4] = { 0x07300800 | version, 0, 0, 0x0603 };
+
+	bench.refresh_lbr = lbr;
+	bench_set_cpuid(vcpu, 0, regs);
+	bench_kvm_refresh(vcpu);
+}
