@@ -36,19 +36,26 @@ build_vmm() {
 		"$top/tests/live/vmm.c"
 }
 
-# judge LOG PREFIX: every "PREFIX: FAIL" fails, "PREFIX: done" must be there.
+# kunit_py SERIES: that kernel's own KTAP parser, from its unpacked source.
+kunit_py() {
+	# shellcheck disable=SC2012 # our own cache paths, no odd names
+	ls "$cache"/src-"$1"-*/tools/testing/kunit/kunit.py 2>/dev/null | head -n 1
+}
+
+# judge LOG SERIES SUITE: the one KTAP suite the VM printed, through
+# scripts/ktap.py and kunit.py parse; the numbers the checks printed too.
 judge() {
-	local log=$1 p=$2 oks fails
-	oks=$(grep -c "^$p: ok " "$log" || true)
-	fails=$(grep -c "^$p: FAIL " "$log" || true)
-	grep -E "^$p: (FAIL|[0-9]+ cycles)|^loop: |Kernel panic|BUG:|Oops" "$log" || true
-	if ! grep -q "^$p: done" "$log"; then
-		say "no '$p: done' line: the VM crashed or timed out; console tail:"
-		tail -n 60 "$log"
-		return 1
+	local log=$1 series=$2 suite=$3 rc=0
+	grep -E "^$suite: (FAIL|[0-9]+ cycles)|^loop: |Kernel panic|BUG:|Oops" "$log" || true
+	python3 "$top/scripts/ktap.py" "$log" "$(kunit_py "$series")" "$suite" \
+		>"$log.ktap" || rc=$?
+	grep -E '^ktap: ' "$log.ktap"
+	if [ $rc != 0 ]; then
+		grep -vE '^ktap: ' "$log.ktap" | tail -n 40
+		grep -q VPMU-KTAP-END "$log" ||
+			{ say "the VM crashed or timed out; console tail:"; tail -n 60 "$log"; }
 	fi
-	say "$oks checks passed, $fails failed"
-	[ "$fails" = 0 ] && [ "$oks" -gt 0 ]
+	return $rc
 }
 
 live_kernel() {
@@ -65,11 +72,12 @@ live_kernel() {
 		cp "$mods/$m.ko" "$stage/m/"
 	done
 	cp "$top/tests/live/run.sh" "$stage/run.sh"
+	cp "$top/tests/live/ktap.sh" "$stage/ktap.sh"
 	echo "CYCLES=${LIVE_CYCLES:-20}" >"$stage/env"
 	local t=$SECONDS rc=0
 	"$top/scripts/vm.sh" "$bld/arch/x86/boot/bzImage" "$stage" "$log" || rc=$?
 	say "$series: VM ran $((SECONDS - t)) s (exit $rc), console in $log"
-	judge "$log" live && [ $rc = 0 ]
+	judge "$log" "$series" live_hook && [ $rc = 0 ]
 }
 
 # distro_image KVER: unpack linux-image-KVER into the cache once.
@@ -123,12 +131,14 @@ live_distro() {
 	copy_ko "$img/lib/modules/$kver" kvm "$stage/m"
 	cp "$mods/kvm_vpmu_ext.ko" "$stage/m/"
 	build_vmm "$stage"
+	cp "$top/tests/live/ktap.sh" "$stage/ktap.sh"
 	cat >"$stage/run.sh" <<'RUN'
+# shellcheck disable=SC1091 # tests/live/ktap.sh, copied in
+. /ktap.sh
+ktap_init distro
 # The address parameter path too, from /proc/kallsyms (we are root; the
 # System.map of the package is a stub); a wrong one is another function.
 sym() { awk -v s="$1" '$3 == s { print "0x" $1; exit }' /proc/kallsyms; }
-ok() { echo "distro: ok $1"; }
-fail() { echo "distro: FAIL $1"; }
 # refuses NAME PATTERN [PARAMS]: one load attempt, one line matching PATTERN
 refuses() {
 	name=$1 pat=$2
@@ -155,12 +165,13 @@ refuses badparam 'kvm_vpmu_ext: refused: cannot find kallsyms_lookup_name: the k
 rmmod kvm && ok kvm-unloads || fail kvm-unloads
 rmmod irqbypass && ok irqbypass-unloads || fail irqbypass-unloads
 echo "distro: done"
+ktap_done
 RUN
 	local t=$SECONDS rc=0
 	"$top/scripts/vm.sh" "$img/boot/vmlinuz-$kver" "$stage" "$log" \
 		-cpu max,vendor=GenuineIntel || rc=$?
 	say "distro $kver: VM ran $((SECONDS - t)) s (exit $rc), console in $log"
-	judge "$log" distro && [ $rc = 0 ]
+	judge "$log" "$series" distro && [ $rc = 0 ]
 }
 
 if [ "${1:-}" = --distro ]; then

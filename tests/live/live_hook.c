@@ -7,6 +7,9 @@
  * passes kvm_x86_get_msr (kvm_x86_ops mirror), x86_pmu_guest_get_msrs
  * (a vmlinux key) and, through ftrace, kvm_pmu_trigger_event straight
  * through, and checks the kvm_pmu_ops member order of src/kvm/compat.h.
+ * Through kvm_x86_vcpu_create/vcpu_free it keeps the product's per-vCPU
+ * state (src/kvm/vcpu.c): pin=1 makes every vCPU created while it is
+ * loaded depend on it, so that rmmod must say "in use".
  *
  * Parameters that make it fail on purpose test the refusals:
  * fail_at=N (hook N's target is "not ours" at install: the hooks before
@@ -28,6 +31,7 @@
 #include <hook/hook.h>
 
 #include "../../src/kvm/compat.h"
+#include "../../src/kvm/vcpu.h"
 
 #ifndef VPMU_LIVE_VALUE
 #define VPMU_LIVE_VALUE	0x56504d554c495645ULL	/* "VPMULIVE" */
@@ -53,7 +57,13 @@ static bool missing;
 module_param(missing, bool, 0444);
 MODULE_PARM_DESC(missing, "Ask for a static call that does not exist (refusal test)");
 
+static bool pin;
+module_param(pin, bool, 0444);
+MODULE_PARM_DESC(pin, "vCPUs created while loaded depend on this module (pin it)");
+
 enum {
+	LIVE_H_VCPU_FREE,
+	LIVE_H_VCPU_CREATE,
 	LIVE_H_PMU_GET_MSR,
 	LIVE_H_GET_MSR,
 	LIVE_H_GUEST_GET_MSRS,
@@ -68,13 +78,46 @@ static struct vpmu_hook_table live_table = {
 	.nr = LIVE_H_NR,
 };
 
-typedef bool (*live_is_valid_msr_t)(struct kvm_vcpu *vcpu, u32 msr);
-typedef int (*live_msr_t)(struct kvm_vcpu *vcpu, struct msr_data *msr);
-typedef struct perf_guest_switch_msr *(*live_guest_get_msrs_t)(int *nr,
-								void *data);
-typedef void (*live_trigger_event_t)(struct kvm_vcpu *vcpu, u64 event);
+static int live_vcpu_create(struct kvm_vcpu *vcpu);
+static void live_vcpu_free(struct kvm_vcpu *vcpu);
+static bool live_pmu_is_valid_msr(struct kvm_vcpu *vcpu, u32 index);
+static int live_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *info);
+static int live_get_msr(struct kvm_vcpu *vcpu, struct msr_data *info);
+static struct perf_guest_switch_msr *live_guest_get_msrs(int *nr, void *data);
+static void live_trigger_event(struct kvm_vcpu *vcpu, u64 event);
 
-#define live_orig(nr, type)	vpmu_hook_orig(&live_table, nr, type)
+DEFINE_STATIC_CALL_NULL(live_orig_vcpu_create, live_vcpu_create);
+DEFINE_STATIC_CALL_NULL(live_orig_vcpu_free, live_vcpu_free);
+DEFINE_STATIC_CALL_NULL(live_orig_pmu_is_valid_msr, live_pmu_is_valid_msr);
+DEFINE_STATIC_CALL_NULL(live_orig_pmu_get_msr, live_pmu_get_msr);
+DEFINE_STATIC_CALL_NULL(live_orig_get_msr, live_get_msr);
+DEFINE_STATIC_CALL_NULL(live_orig_guest_get_msrs, live_guest_get_msrs);
+DEFINE_STATIC_CALL_NULL(live_orig_trigger_event, live_trigger_event);
+
+static int live_vcpu_create(struct kvm_vcpu *vcpu)
+{
+	int idx = vpmu_hook_enter(LIVE_H_VCPU_CREATE);
+	struct vpmu_vcpu *v;
+	int ret;
+
+	ret = static_call(live_orig_vcpu_create)(vcpu);
+	if (!ret) {
+		v = vpmu_vcpu_create(vcpu);
+		if (v)
+			vpmu_vcpu_pin(v, pin);
+	}
+	vpmu_hook_exit(idx);
+	return ret;
+}
+
+static void live_vcpu_free(struct kvm_vcpu *vcpu)
+{
+	int idx = vpmu_hook_enter(LIVE_H_VCPU_FREE);
+
+	vpmu_vcpu_free(vcpu);
+	static_call(live_orig_vcpu_free)(vcpu);
+	vpmu_hook_exit(idx);
+}
 
 static bool live_pmu_is_valid_msr(struct kvm_vcpu *vcpu, u32 index)
 {
@@ -82,7 +125,7 @@ static bool live_pmu_is_valid_msr(struct kvm_vcpu *vcpu, u32 index)
 	bool ret;
 
 	ret = index == msr ||
-	      live_orig(LIVE_H_PMU_IS_VALID_MSR, live_is_valid_msr_t)(vcpu, index);
+	      static_call(live_orig_pmu_is_valid_msr)(vcpu, index);
 	vpmu_hook_exit(idx);
 	return ret;
 }
@@ -95,7 +138,7 @@ static int live_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *info)
 	if (info->index == msr)
 		info->data = value;
 	else
-		ret = live_orig(LIVE_H_PMU_GET_MSR, live_msr_t)(vcpu, info);
+		ret = static_call(live_orig_pmu_get_msr)(vcpu, info);
 	vpmu_hook_exit(idx);
 	return ret;
 }
@@ -105,26 +148,23 @@ static int live_get_msr(struct kvm_vcpu *vcpu, struct msr_data *info)
 	int idx = vpmu_hook_enter(LIVE_H_GET_MSR);
 	int ret;
 
-	ret = live_orig(LIVE_H_GET_MSR, live_msr_t)(vcpu, info);
+	ret = static_call(live_orig_get_msr)(vcpu, info);
 	vpmu_hook_exit(idx);
 	return ret;
 }
 
+/* Only VMX calls it, with interrupts off: never reached on kvm_amd. */
 static struct perf_guest_switch_msr *live_guest_get_msrs(int *nr, void *data)
 {
-	int idx = vpmu_hook_enter(LIVE_H_GUEST_GET_MSRS);
-	struct perf_guest_switch_msr *ret;
-
-	ret = live_orig(LIVE_H_GUEST_GET_MSRS, live_guest_get_msrs_t)(nr, data);
-	vpmu_hook_exit(idx);
-	return ret;
+	vpmu_hook_enter_atomic(LIVE_H_GUEST_GET_MSRS);
+	return static_call(live_orig_guest_get_msrs)(nr, data);
 }
 
 static void live_trigger_event(struct kvm_vcpu *vcpu, u64 event)
 {
 	int idx = vpmu_hook_enter(LIVE_H_TRIGGER_EVENT);
 
-	live_orig(LIVE_H_TRIGGER_EVENT, live_trigger_event_t)(vcpu, event);
+	static_call(live_orig_trigger_event)(vcpu, event);
 	vpmu_hook_exit(idx);
 }
 
@@ -132,12 +172,33 @@ static void live_describe(void)
 {
 	struct vpmu_hook *h = live_hooks;
 
+	h[LIVE_H_VCPU_FREE] = (struct vpmu_hook) {
+		.kind = VPMU_HOOK_STATIC_CALL,
+		.name = "kvm_x86_vcpu_free",
+		.object = "kvm",
+		.target = target,
+		.wrapper = live_vcpu_free,
+		VPMU_HOOK_ORIG(live_orig_vcpu_free),
+		.mirror = "kvm_x86_ops",
+		.mirror_offset = offsetof(struct kvm_x86_ops, vcpu_free),
+	};
+	h[LIVE_H_VCPU_CREATE] = (struct vpmu_hook) {
+		.kind = VPMU_HOOK_STATIC_CALL,
+		.name = "kvm_x86_vcpu_create",
+		.object = "kvm",
+		.target = target,
+		.wrapper = live_vcpu_create,
+		VPMU_HOOK_ORIG(live_orig_vcpu_create),
+		.mirror = "kvm_x86_ops",
+		.mirror_offset = offsetof(struct kvm_x86_ops, vcpu_create),
+	};
 	h[LIVE_H_PMU_GET_MSR] = (struct vpmu_hook) {
 		.kind = VPMU_HOOK_STATIC_CALL,
 		.name = "kvm_x86_pmu_get_msr",
 		.object = "kvm",
 		.target = target,
 		.wrapper = live_pmu_get_msr,
+		VPMU_HOOK_ORIG(live_orig_pmu_get_msr),
 		.mirror = "kvm_pmu_ops",
 		.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(get_msr),
 	};
@@ -147,6 +208,7 @@ static void live_describe(void)
 		.object = "kvm",
 		.target = target,
 		.wrapper = live_get_msr,
+		VPMU_HOOK_ORIG(live_orig_get_msr),
 		.mirror = "kvm_x86_ops",
 		.mirror_offset = offsetof(struct kvm_x86_ops, get_msr),
 	};
@@ -156,12 +218,15 @@ static void live_describe(void)
 		.object = VPMU_HOOK_VMLINUX,
 		.target = VPMU_HOOK_VMLINUX,
 		.wrapper = live_guest_get_msrs,
+		VPMU_HOOK_ORIG(live_orig_guest_get_msrs),
+		.flags = VPMU_HOOK_ATOMIC,
 	};
 	h[LIVE_H_TRIGGER_EVENT] = (struct vpmu_hook) {
 		.kind = VPMU_HOOK_FTRACE,
 		.name = "kvm_pmu_trigger_event",
 		.object = "kvm",
 		.wrapper = live_trigger_event,
+		VPMU_HOOK_ORIG(live_orig_trigger_event),
 	};
 	h[LIVE_H_PMU_IS_VALID_MSR] = (struct vpmu_hook) {
 		.kind = VPMU_HOOK_STATIC_CALL,
@@ -169,6 +234,7 @@ static void live_describe(void)
 		.object = "kvm",
 		.target = target,
 		.wrapper = live_pmu_is_valid_msr,
+		VPMU_HOOK_ORIG(live_orig_pmu_is_valid_msr),
 		.mirror = "kvm_pmu_ops",
 		.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(is_valid_msr),
 		.flags = VPMU_HOOK_DRAIN,
@@ -199,6 +265,8 @@ static int __init live_init(void)
 	ret = vpmu_hook_resolve(&live_table);
 	if (ret)
 		goto out;
+	live_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	vpmu_vcpu_setup(live_debugfs);
 	/* A static call hook whose target must be in vmlinux: "not ours". */
 	if (fail_at >= 0 && fail_at < LIVE_H_NR &&
 	    live_hooks[fail_at].kind == VPMU_HOOK_STATIC_CALL) {
@@ -210,17 +278,13 @@ static int __init live_init(void)
 	ret = vpmu_hook_install(&live_table);
 	if (ret)
 		goto out;
-	live_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("hooks", 0444, live_debugfs, NULL, &live_hooks_fops);
-	pr_info("hooked MSR %#x (%s layout, target %s)\n", msr,
-		VPMU_KVM_SERIES, target);
+	pr_info("hooked MSR %#x (%s layout, target %s, pin %d)\n", msr,
+		VPMU_KVM_SERIES, target, pin);
 	return 0;
 out:
-	if (vpmu_hook_errname(ret))
-		pr_err("refused: %s (-%s)\n", live_table.why,
-		       vpmu_hook_errname(ret));
-	else
-		pr_err("refused: %s (%d)\n", live_table.why, ret);
+	pr_err("refused: %s (%pe)\n", live_table.why, ERR_PTR(ret));
+	debugfs_remove_recursive(live_debugfs);
 	vpmu_hook_release(&live_table);
 	vpmu_hook_engine_exit();
 	return ret;
@@ -228,8 +292,9 @@ out:
 
 static void __exit live_exit(void)
 {
-	debugfs_remove_recursive(live_debugfs);
 	vpmu_hook_uninstall(&live_table);
+	vpmu_vcpu_free_all();
+	debugfs_remove_recursive(live_debugfs);
 	vpmu_hook_release(&live_table);
 	vpmu_hook_engine_exit();
 	pr_info("unhooked\n");

@@ -3,8 +3,8 @@
 #
 # The live test, inside the test VM (busybox sh, run by scripts/vm/init as
 # /run.sh).  /m holds the KVM modules of the booted kernel and ours; /vmm
-# is tests/live/vmm.c.  Every check prints "live: ok NAME" or
-# "live: FAIL NAME: why"; the last line is "live: done".
+# is tests/live/vmm.c; /ktap.sh prints the results as one KTAP suite,
+# live_hook, at the end (scripts/ktap.py judges it).
 # CYCLES (from /env, which scripts/live.sh writes from LIVE_CYCLES) is the
 # load/unload count of the stress phase.
 
@@ -14,13 +14,9 @@ CYCLES=20
 # shellcheck disable=SC1091 # written by scripts/live.sh into the VM
 [ -f /env ] && . /env
 
-ok() { echo "live: ok $1"; }
-fail() { echo "live: FAIL $1: $2"; }
-check() { # NAME CONDITION-COMMAND...
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else fail "$name" "$*"; fi
-}
+# shellcheck disable=SC1091 # copied into the VM by scripts/live.sh
+. /ktap.sh
+ktap_init live_hook
 # Our module lines since the last drain, without the kernel's taint notes.
 ourlines() {
 	grep -E "$1: " /tmp/dmesg | grep -vE 'taints kernel|module verification failed'
@@ -76,11 +72,13 @@ cat /sys/kernel/debug/vpmu_live_hook/hooks
 calls() { # HOOK-NAME: its call count from debugfs
 	awk -v h="$1" '$2 == h { print $5 }' /sys/kernel/debug/vpmu_live_hook/hooks
 }
-check hooks-all-installed test "$(grep -c ' installed ' /sys/kernel/debug/vpmu_live_hook/hooks)" = 5
+check hooks-all-installed test "$(grep -c ' installed ' /sys/kernel/debug/vpmu_live_hook/hooks)" = 7
 check calls-is-valid-msr test "$(calls kvm_x86_pmu_is_valid_msr)" -gt 0
 check calls-pmu-get-msr test "$(calls kvm_x86_pmu_get_msr)" -gt 0
 check calls-get-msr test "$(calls kvm_x86_get_msr)" -gt 0
 check calls-trigger-event test "$(calls kvm_pmu_trigger_event)" -gt 0
+check calls-vcpu-create test "$(calls kvm_x86_vcpu_create)" -gt 0
+check calls-vcpu-free test "$(calls kvm_x86_vcpu_free)" = "$(calls kvm_x86_vcpu_create)"
 
 # A second hooker meets our wrappers: refused, first one untouched.
 /vmm insmod /m/vpmu_live_hook2.ko
@@ -101,12 +99,13 @@ check hook-rmmod test $? = 0
 check after-unhandled read_once "outcome=unhandled value=0x0"
 drain
 
-# Refusals leave nothing behind.
-/vmm insmod /m/vpmu_live_hook.ko fail_at=1
+# Refusals leave nothing behind: failures after the x86-op hooks, at
+# the vmlinux one, after the ftrace one.
+/vmm insmod /m/vpmu_live_hook.ko fail_at=3
 rc=$?
-/vmm insmod /m/vpmu_live_hook.ko fail_at=2
-rc2=$?
 /vmm insmod /m/vpmu_live_hook.ko fail_at=4
+rc2=$?
+/vmm insmod /m/vpmu_live_hook.ko fail_at=6
 rc3=$?
 drain
 cat /tmp/dmesg
@@ -130,7 +129,70 @@ check reinstall-value read_once "outcome=value value=$VALUE"
 rmmod vpmu_live_hook
 drain
 
-# Load and unload while a vCPU reads without pause on the other CPU.
+# The per-vCPU state of a VM started while loaded, in debugfs: one
+# directory named like KVM's own, vcpu0/stats inside.
+statsfile() { ls /sys/kernel/debug/vpmu_live_hook/*/vcpu0/stats 2>/dev/null; }
+wait_state() { # up to 10 s for the state of a new vCPU
+	i=0
+	while [ $i -lt 100 ] && [ -z "$(statsfile)" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$(statsfile)" ]
+}
+wait_gone() { # up to 10 s for the state of an exited VM to go
+	i=0
+	while [ $i -lt 100 ] && [ -n "$(statsfile)" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -z "$(statsfile)" ]
+}
+start_loop() { rm -f /tmp/stop; /vmm loop $MSR $VALUE /tmp/stop >"$1" 2>&1 & }
+stop_loop() { touch /tmp/stop; wait "$1"; }
+
+# A vCPU that depends on the module holds it: rmmod says "in use" until
+# its VM is gone, as for kvm_intel.
+/vmm insmod /m/vpmu_live_hook.ko pin=1
+check pin-insmod test $? = 0
+start_loop /tmp/pin.out
+pin_pid=$!
+check pin-state-created wait_state
+f=$(statsfile)
+cat "$f"
+vmdir=$(basename "$(dirname "$(dirname "$f")")")
+check pin-state-pinned grep -qx 'pinned 1' "$f"
+check pin-dir-named-like-kvm test -d "/sys/kernel/debug/kvm/$vmdir"
+rmmod vpmu_live_hook 2>/dev/null
+check pin-rmmod-in-use test $? != 0
+check pin-still-loaded loaded vpmu_live_hook
+stop_loop $pin_pid
+check pin-reads test $? = 0
+cat /tmp/pin.out
+check pin-all-hooked grep -q ' unhandled=0 ' /tmp/pin.out
+check pin-state-freed wait_gone
+rmmod vpmu_live_hook
+check pin-released-rmmod test $? = 0
+
+# A vCPU that does not depend on it: created while loaded, it keeps
+# running with KVM's behaviour after rmmod, its state freed.
+/vmm insmod /m/vpmu_live_hook.ko
+check nopin-insmod test $? = 0
+start_loop /tmp/nopin.out
+nopin_pid=$!
+check nopin-state-created wait_state
+check nopin-state-unpinned grep -qx 'pinned 0' "$(statsfile)"
+rmmod vpmu_live_hook
+check nopin-rmmod test $? = 0
+check nopin-after-unhandled read_once "outcome=unhandled value=0x0"
+stop_loop $nopin_pid
+check nopin-reads test $? = 0
+cat /tmp/nopin.out
+check nopin-both-outcomes grep -qE 'value=[1-9][0-9]* unhandled=[1-9]' /tmp/nopin.out
+drain
+
+# Load and unload while a vCPU reads without pause on the other CPU; in
+# each cycle a short-lived VM gets state and frees it while loaded.
 rm -f /tmp/stop
 taskset 1 /vmm loop $MSR $VALUE /tmp/stop >/tmp/loop.out 2>&1 &
 vmm_pid=$!
@@ -140,6 +202,7 @@ bad=0
 i=0
 while [ $i -lt "$CYCLES" ]; do
 	taskset 2 /vmm insmod /m/vpmu_live_hook.ko >/dev/null || bad=$((bad + 1))
+	taskset 2 /vmm once $MSR 1 >/dev/null || bad=$((bad + 1))
 	taskset 2 rmmod vpmu_live_hook || bad=$((bad + 1))
 	i=$((i + 1))
 done
@@ -166,3 +229,4 @@ dmesg_bad=$(grep -E 'BUG|WARNING|Oops|Call Trace|general protection|lockdep|KASA
 [ -n "$dmesg_bad" ] && echo "$dmesg_bad"
 check no-kernel-complaints test -z "$dmesg_bad"
 echo "live: done"
+ktap_done
