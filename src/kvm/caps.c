@@ -56,6 +56,13 @@ void vpmu_caps_host_from(const struct x86_pmu_capability *kvm_cap,
 	host->fixed_bitmap &= (1U << VPMU_KVM_FIXED) - 1;
 }
 
+void vpmu_caps_attach(struct x86_pmu_capability *kvm_cap, const u32 cpuid_0a[4])
+{
+	vpmu_kvm_pmu_cap = kvm_cap;
+	if (kvm_cap)
+		vpmu_caps_host_from(kvm_cap, cpuid_0a, &vpmu_host_caps);
+}
+
 int vpmu_caps_load(void)
 {
 	unsigned long addr;
@@ -68,12 +75,11 @@ int vpmu_caps_load(void)
 			       &addr);
 	if (ret)
 		return vpmu_refuse(ret, "%s", vpmu_kvm_table.why);
-	vpmu_kvm_pmu_cap = (struct x86_pmu_capability *)addr;
 	/* KVM hosts run on bare CPUID: no paravirt (indirect) call. */
 	regs[0] = 0xa;
 	regs[2] = 0;
 	native_cpuid(&regs[0], &regs[1], &regs[2], &regs[3]);
-	vpmu_caps_host_from(vpmu_kvm_pmu_cap, regs, &vpmu_host_caps);
+	vpmu_caps_attach((struct x86_pmu_capability *)addr, regs);
 	return 0;
 }
 

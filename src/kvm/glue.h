@@ -132,6 +132,7 @@ void vpmu_kvm_vcpu_created(struct vpmu_vcpu *v);
 extern struct vpmu_caps vpmu_host_caps;
 void vpmu_caps_host_from(const struct x86_pmu_capability *kvm_cap,
 			 const u32 cpuid_0a[4], struct vpmu_caps *host);
+void vpmu_caps_attach(struct x86_pmu_capability *kvm_cap, const u32 cpuid_0a[4]);
 int vpmu_caps_load(void);
 void vpmu_caps_raise(void);
 void vpmu_caps_restore(void);

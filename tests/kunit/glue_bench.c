@@ -12,6 +12,8 @@
 struct bench bench;
 static struct dentry *bench_debugfs;
 
+#define KVM_MAX_GP	ARRAY_SIZE(((struct kvm_pmu *)0)->gp_counters)
+
 const u32 bench_host_0a[4] = { 0x07300805, 0, 0x7, 0x8603 };
 const struct x86_pmu_capability bench_kvm_pmu_cap = {
 	.version = 2,
@@ -53,26 +55,144 @@ static void fake_vcpu_free(struct kvm_vcpu *vcpu)
 	bench.state_at_free = vpmu_vcpu_find(vcpu);
 }
 
-/* intel_is_valid_msr(): none of the MSRs the bench asks about. */
+static bool bench_global_msr(u32 msr)
+{
+	return msr == MSR_CORE_PERF_GLOBAL_STATUS ||
+	       msr == MSR_CORE_PERF_GLOBAL_CTRL ||
+	       msr == MSR_CORE_PERF_GLOBAL_OVF_CTRL;
+}
+
+/* intel_msr_idx_to_pmc(): counters and event selects that exist. */
+static struct kvm_pmc *fake_msr_idx_to_pmc(struct kvm_vcpu *vcpu, u32 msr)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
+	if (msr >= MSR_IA32_PERFCTR0 &&
+	    msr < MSR_IA32_PERFCTR0 + pmu->nr_arch_gp_counters)
+		return &pmu->gp_counters[msr - MSR_IA32_PERFCTR0];
+	if (msr >= MSR_P6_EVNTSEL0 &&
+	    msr < MSR_P6_EVNTSEL0 + pmu->nr_arch_gp_counters)
+		return &pmu->gp_counters[msr - MSR_P6_EVNTSEL0];
+	if (msr >= MSR_CORE_PERF_FIXED_CTR0 &&
+	    msr < MSR_CORE_PERF_FIXED_CTR0 + pmu->nr_arch_fixed_counters)
+		return &pmu->fixed_counters[msr - MSR_CORE_PERF_FIXED_CTR0];
+	return NULL;
+}
+
+/* intel_is_valid_msr(): the global MSRs from version 2. */
 static bool fake_pmu_is_valid_msr(struct kvm_vcpu *vcpu, u32 msr)
 {
 	bench_saw(BENCH_PMU_IS_VALID_MSR, vcpu);
-	return false;
+	return (msr == MSR_CORE_PERF_FIXED_CTR_CTRL || bench_global_msr(msr)) &&
+	       vcpu->arch.pmu.version > 1;
 }
 
-/* intel_pmu_get_msr(): an MSR it does not know is a #GP. */
+/*
+ * intel_pmu_get_msr(): FIXED_CTR_CTRL, counters, event selects, and on
+ * 6.1 the global MSRs (6.12 serves those in generic code, bench_msr()).
+ */
 static int fake_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+	struct kvm_pmc *pmc = fake_msr_idx_to_pmc(vcpu, msr->index);
+
 	bench_saw(BENCH_PMU_GET_MSR, vcpu);
-	return 1;
+	switch (msr->index) {
+	case MSR_CORE_PERF_FIXED_CTR_CTRL:
+		msr->data = pmu->fixed_ctr_ctrl;
+		return 0;
+	case MSR_CORE_PERF_GLOBAL_STATUS:
+		msr->data = pmu->global_status;
+		return 0;
+	case MSR_CORE_PERF_GLOBAL_CTRL:
+		msr->data = pmu->global_ctrl;
+		return 0;
+	case MSR_CORE_PERF_GLOBAL_OVF_CTRL:
+		msr->data = 0;
+		return 0;
+	}
+	if (!pmc)
+		return 1;
+	if (msr->index >= MSR_P6_EVNTSEL0 &&
+	    msr->index < MSR_P6_EVNTSEL0 + KVM_MAX_GP)
+		msr->data = pmc->eventsel;
+	else
+		msr->data = pmc->counter;
+	return 0;
 }
 
-/* intel_pmu_set_msr() */
+/* kvm_pmu_set_msr()'s global MSRs, as 6.1's op and 6.12's generic code. */
+static int bench_global_set(struct kvm_pmu *pmu, struct msr_data *msr)
+{
+	switch (msr->index) {
+	case MSR_CORE_PERF_GLOBAL_STATUS:
+		/* Read-only to the guest; 6.1 checks no reserved bit. */
+		if (!msr->host_initiated)
+			return 1;
+		if (VPMU_KVM_MINOR != 1 &&
+		    (msr->data & vpmu_pmu_global_status_rsvd(pmu)))
+			return 1;
+		pmu->global_status = msr->data;
+		return 0;
+	case MSR_CORE_PERF_GLOBAL_CTRL:
+		if (msr->data & vpmu_pmu_global_ctrl_rsvd(pmu))
+			return 1;
+		pmu->global_ctrl = msr->data;
+		return 0;
+	default: /* GLOBAL_OVF_CTRL, GLOBAL_STATUS_RESET from v4 */
+		if (msr->data & vpmu_pmu_global_status_rsvd(pmu))
+			return 1;
+		if (!msr->host_initiated)
+			pmu->global_status &= ~msr->data;
+		return 0;
+	}
+}
+
+/* intel_pmu_set_msr(), for what bench_msr() sends it. */
 static int fake_pmu_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+	struct kvm_pmc *pmc = fake_msr_idx_to_pmc(vcpu, msr->index);
+
 	bench_saw(BENCH_PMU_SET_MSR, vcpu);
-	return 1;
+	if (msr->index == MSR_CORE_PERF_FIXED_CTR_CTRL) {
+		if (msr->data & vpmu_pmu_fixed_ctrl_rsvd(pmu))
+			return 1;
+		pmu->fixed_ctr_ctrl = msr->data;
+		return 0;
+	}
+	if (bench_global_msr(msr->index))
+		return bench_global_set(pmu, msr);
+	if (!pmc)
+		return 1;
+	if (msr->index >= MSR_P6_EVNTSEL0 &&
+	    msr->index < MSR_P6_EVNTSEL0 + KVM_MAX_GP)
+		pmc->eventsel = msr->data;
+	else
+		pmc->counter = msr->data & pmu->counter_bitmask[pmc->type];
+	return 0;
 }
+
+/* intel_rdpmc_ecx_to_pmc(): ECX bit 30 selects the fixed counters. */
+static struct kvm_pmc *fake_rdpmc_ecx_to_pmc(struct kvm_vcpu *vcpu,
+					     unsigned int ecx, u64 *mask)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+	unsigned int i = ecx & ~(3U << 30);
+
+	if (ecx & BIT(30))
+		return i < pmu->nr_arch_fixed_counters ?
+		       &pmu->fixed_counters[i] : NULL;
+	return i < pmu->nr_arch_gp_counters ? &pmu->gp_counters[i] : NULL;
+}
+
+#if VPMU_KVM_MINOR == 1
+/* intel_is_valid_rdpmc_ecx() */
+static bool fake_is_valid_rdpmc_ecx(struct kvm_vcpu *vcpu, unsigned int ecx)
+{
+	return fake_rdpmc_ecx_to_pmc(vcpu, ecx, NULL);
+}
+#endif
 
 /* The masks KVM's refresh starts from (both kernels; 6.12 in generic code). */
 static void bench_pmu_clear(struct kvm_pmu *pmu)
@@ -210,6 +330,11 @@ int bench_init(struct kunit *test)
 	static_call_update(vpmu_orig_pmu_get_msr, fake_pmu_get_msr);
 	static_call_update(vpmu_orig_pmu_set_msr, fake_pmu_set_msr);
 	static_call_update(vpmu_orig_pmu_refresh, fake_pmu_refresh);
+	static_call_update(vpmu_orig_pmu_rdpmc_ecx_to_pmc, fake_rdpmc_ecx_to_pmc);
+#if VPMU_KVM_MINOR == 1
+	static_call_update(vpmu_orig_pmu_is_valid_rdpmc_ecx,
+			   fake_is_valid_rdpmc_ecx);
+#endif
 	static_call_update(vpmu_orig_pmu_reset, fake_pmu_reset);
 	static_call_update(vpmu_orig_pmu_deliver_pmi, fake_pmu_deliver_pmi);
 	static_call_update(vpmu_orig_pmu_cleanup, fake_pmu_cleanup);
@@ -238,6 +363,7 @@ struct kvm *bench_vm(struct kunit *test, pid_t pid)
 struct kvm_vcpu *bench_vcpu(struct kunit *test, struct kvm *kvm, int id)
 {
 	struct kvm_vcpu *vcpu = kunit_kzalloc(test, sizeof(*vcpu), GFP_KERNEL);
+	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, vcpu);
 	vcpu->arch.cpuid_entries = kunit_kcalloc(test, 2,
@@ -246,6 +372,15 @@ struct kvm_vcpu *bench_vcpu(struct kunit *test, struct kvm *kvm, int id)
 	KUNIT_ASSERT_NOT_NULL(test, vcpu->arch.cpuid_entries);
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
+	/* intel_pmu_init(): counter types and indexes. */
+	for (i = 0; i < KVM_MAX_GP; i++) {
+		vcpu->arch.pmu.gp_counters[i].type = KVM_PMC_GP;
+		vcpu->arch.pmu.gp_counters[i].idx = i;
+	}
+	for (i = 0; i < ARRAY_SIZE(vcpu->arch.pmu.fixed_counters); i++) {
+		vcpu->arch.pmu.fixed_counters[i].type = KVM_PMC_FIXED;
+		vcpu->arch.pmu.fixed_counters[i].idx = INTEL_PMC_IDX_FIXED + i;
+	}
 	/* kvm_arch_vcpu_create(): a vCPU that never ran. */
 	vcpu->arch.last_vmentry_cpu = -1;
 	return vcpu;
@@ -260,6 +395,43 @@ void bench_vcpu_destroy(struct kvm_vcpu *vcpu)
 {
 	vpmu_wrap_vcpu_free(vcpu);
 	vpmu_wrap_pmu_reset(vcpu);
+}
+
+int bench_msr(struct kvm_vcpu *vcpu, bool write, u32 index, u64 *data,
+	      bool host)
+{
+	struct msr_data msr = {
+		.index = index, .data = *data, .host_initiated = host,
+	};
+	int ret;
+
+	/* kvm_pmu_is_valid_msr(): an MSR nobody claims is a #GP. */
+	if (!fake_msr_idx_to_pmc(vcpu, index) &&
+	    !vpmu_wrap_pmu_is_valid_msr(vcpu, index))
+		return 1;
+	/* 6.12's kvm_pmu_{get,set}_msr() serve these before the op. */
+	if (VPMU_KVM_MINOR != 1 && bench_global_msr(index) &&
+	    vcpu->arch.pmu.version > 1) {
+		if (write)
+			return bench_global_set(&vcpu->arch.pmu, &msr);
+		ret = fake_pmu_get_msr(vcpu, &msr);
+	} else if (write) {
+		return vpmu_wrap_pmu_set_msr(vcpu, &msr);
+	} else {
+		ret = vpmu_wrap_pmu_get_msr(vcpu, &msr);
+	}
+	if (!ret)
+		*data = msr.data;
+	return ret;
+}
+
+int bench_rdpmc(struct kvm_vcpu *vcpu, unsigned int ecx)
+{
+	u64 mask = ~0ULL;
+
+	if (VPMU_KVM_MINOR == 1 && !vpmu_wrap_pmu_is_valid_rdpmc_ecx(vcpu, ecx))
+		return 1;
+	return vpmu_wrap_pmu_rdpmc_ecx_to_pmc(vcpu, ecx, &mask) ? 0 : 1;
 }
 
 void bench_set_cpuid(struct kvm_vcpu *vcpu, u32 cpuid1_edx, const u32 regs_0a[4])

@@ -72,6 +72,16 @@ struct kvm *bench_vm(struct kunit *test, pid_t pid);
 struct kvm_vcpu *bench_vcpu(struct kunit *test, struct kvm *kvm, int id);
 /* KVM_SET_CPUID2's entries 0x1 and 0xA, before KVM's refresh. */
 void bench_set_cpuid(struct kvm_vcpu *vcpu, u32 cpuid1_edx, const u32 regs_0a[4]);
+/*
+ * A guest RDMSR (@write false) or WRMSR of a PMU MSR, or the VMM's with
+ * @host: kvm_{get,set}_msr_common()'s path through
+ * kvm_pmu_is_valid_msr() and kvm_pmu_{get,set}_msr() (6.12 serves the
+ * global MSRs before the op).  Returns 0, or 1 for a #GP.
+ */
+int bench_msr(struct kvm_vcpu *vcpu, bool write, u32 index, u64 *data,
+	      bool host);
+/* kvm_pmu_rdpmc(): 0, or 1 for a #GP. */
+int bench_rdpmc(struct kvm_vcpu *vcpu, unsigned int ecx);
 /* kvm_pmu_refresh(): 6.12's generic part around the op, the op wrapped. */
 void bench_kvm_refresh(struct kvm_vcpu *vcpu);
 /* kvm_arch_vcpu_create()'s vendor step, through the wrapper. */
