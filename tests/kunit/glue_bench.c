@@ -403,6 +403,7 @@ int bench_msr(struct kvm_vcpu *vcpu, bool write, u32 index, u64 *data,
 	struct msr_data msr = {
 		.index = index, .data = *data, .host_initiated = host,
 	};
+	bool generic;
 	int ret;
 
 	/* kvm_pmu_is_valid_msr(): an MSR nobody claims is a #GP. */
@@ -410,16 +411,12 @@ int bench_msr(struct kvm_vcpu *vcpu, bool write, u32 index, u64 *data,
 	    !vpmu_wrap_pmu_is_valid_msr(vcpu, index))
 		return 1;
 	/* 6.12's kvm_pmu_{get,set}_msr() serve these before the op. */
-	if (VPMU_KVM_MINOR != 1 && bench_global_msr(index) &&
-	    vcpu->arch.pmu.version > 1) {
-		if (write)
-			return bench_global_set(&vcpu->arch.pmu, &msr);
-		ret = fake_pmu_get_msr(vcpu, &msr);
-	} else if (write) {
-		return vpmu_wrap_pmu_set_msr(vcpu, &msr);
-	} else {
-		ret = vpmu_wrap_pmu_get_msr(vcpu, &msr);
-	}
+	generic = VPMU_KVM_MINOR != 1 && bench_global_msr(index);
+	if (write)
+		return generic ? bench_global_set(&vcpu->arch.pmu, &msr) :
+				 vpmu_wrap_pmu_set_msr(vcpu, &msr);
+	ret = generic ? fake_pmu_get_msr(vcpu, &msr) :
+			vpmu_wrap_pmu_get_msr(vcpu, &msr);
 	if (!ret)
 		*data = msr.data;
 	return ret;

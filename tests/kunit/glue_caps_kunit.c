@@ -201,6 +201,7 @@ static void caps_test_fixed(struct kunit *test)
 /* A second KVM_SET_CPUID2 (before the run) leaves nothing of the first. */
 static void caps_test_refresh_again(struct kunit *test)
 {
+	static const u32 four_gp[4] = { 0x07300405, 0, 0, 3 | 48 << 5 };
 	struct kvm_vcpu *vcpu = caps_vcpu(test);
 	u64 val;
 
@@ -213,7 +214,7 @@ static void caps_test_refresh_again(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, test_bit(INTEL_PMC_IDX_FIXED + 2,
 					  vcpu->arch.pmu.all_valid_pmc_idx));
 	/* Fewer GP counters: the old ones are gone from the valid set. */
-	bench_set_cpuid(vcpu, 0, (u32[4]){ 0x07300405, 0, 0, 3 | 48 << 5 });
+	bench_set_cpuid(vcpu, 0, four_gp);
 	bench_kvm_refresh(vcpu);
 	KUNIT_EXPECT_FALSE(test, test_bit(4, vcpu->arch.pmu.all_valid_pmc_idx));
 	KUNIT_EXPECT_TRUE(test, test_bit(3, vcpu->arch.pmu.all_valid_pmc_idx));
