@@ -31,6 +31,7 @@
  *    each with the status bit set, none spurious, none lost;
  * and two wraps in a row give two PMIs.
  */
+#include "pmu_ext_compat.h"
 #include "pmu_ext.h"
 
 #define LOOPS		8
@@ -281,48 +282,57 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static void test_variant(const void *arg)
+FIXTURE_VARIANT(pmu) {
+	struct variant v;
+};
+
+FIXTURE_VARIANT_ADD(pmu, gp0_instructions_cpuid_exits) {
+	.v = { COUNTER_GP0, BLOCK_CPUID },
+};
+
+FIXTURE_VARIANT_ADD(pmu, fixed0_instructions_cpuid_exits) {
+	.v = { COUNTER_FIXED0, BLOCK_CPUID },
+};
+
+FIXTURE_VARIANT_ADD(pmu, gp0_instructions_forced_emulation) {
+	.v = { COUNTER_GP0, BLOCK_FEP_NOP },
+};
+
+FIXTURE_VARIANT_ADD(pmu, fixed0_instructions_forced_emulation) {
+	.v = { COUNTER_FIXED0, BLOCK_FEP_NOP },
+};
+
+FIXTURE_VARIANT_ADD(pmu, gp0_branches_forced_emulation) {
+	.v = { COUNTER_GP0, BLOCK_FEP_JMP },
+};
+
+TEST_F(pmu, one_overflow_per_wrap)
 {
-	const struct variant *v = arg;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+	const struct variant *v = &variant->v;
+	struct kvm_vcpu *vcpu = self->vcpu;
 
 	if (v->block != BLOCK_CPUID && !pmu_ext_fep_enabled())
-		pmu_ext_skip("feature absent: kvm.force_emulation_prefix=0 (load kvm with =1)");
+		SKIP(return, "feature absent: kvm.force_emulation_prefix=0 (load kvm with =1)");
 	/* ECX enumerates fixed counters from version 5; reserved before. */
 	if (v->counter == COUNTER_FIXED0 && !CPUID_0A_NR_FIXED(&supported) &&
 	    !(CPUID_0A_VERSION(&supported) >= 5 && (supported.ecx & 1)))
-		pmu_ext_skip("feature absent: KVM offers no fixed counter 0");
+		SKIP(return, "feature absent: KVM offers no fixed counter 0");
 	if (v->counter == COUNTER_GP0 && !CPUID_0A_NR_GP(&supported))
-		pmu_ext_skip("feature absent: KVM offers no GP counter");
+		SKIP(return, "feature absent: KVM offers no GP counter");
 
 	guest_variant = *v;
-	vm = pmu_ext_vm_create(&vcpu, guest_code);
-	vm_install_exception_handler(vm, PMU_EXT_PMI_VECTOR, guest_pmi_handler);
-	sync_global_to_guest(vm, guest_variant);
+	vcpu_arch_set_entry_point(vcpu, guest_code);
+	vm_install_exception_handler(vcpu->vm, PMU_EXT_PMI_VECTOR,
+				     guest_pmi_handler);
+	sync_global_to_guest(vcpu->vm, guest_variant);
 	pmu_ext_set_cpuid_0a(vcpu, &supported);
 	pmu_ext_run_to_done(vcpu);
-	kvm_vm_free(vm);
 }
 
-static const struct variant gp_cpuid = { COUNTER_GP0, BLOCK_CPUID };
-static const struct variant fixed_cpuid = { COUNTER_FIXED0, BLOCK_CPUID };
-static const struct variant gp_fep_nop = { COUNTER_GP0, BLOCK_FEP_NOP };
-static const struct variant fixed_fep_nop = { COUNTER_FIXED0, BLOCK_FEP_NOP };
-static const struct variant gp_fep_jmp = { COUNTER_GP0, BLOCK_FEP_JMP };
-
-static const struct pmu_ext_case cases[] = {
-	{ "gp0_instructions_cpuid_exits", test_variant, &gp_cpuid },
-	{ "fixed0_instructions_cpuid_exits", test_variant, &fixed_cpuid },
-	{ "gp0_instructions_forced_emulation", test_variant, &gp_fep_nop },
-	{ "fixed0_instructions_forced_emulation", test_variant, &fixed_fep_nop },
-	{ "gp0_branches_forced_emulation", test_variant, &gp_fep_jmp },
-};
-
-int main(void)
+int main(int argc, char *argv[])
 {
 	pmu_ext_require(2, &supported);
 	ksft_print_msg("forced emulation %s\n",
 		       pmu_ext_fep_enabled() ? "on" : "off");
-	return pmu_ext_run_cases(cases, ARRAY_SIZE(cases));
+	return test_harness_run(argc, argv);
 }
