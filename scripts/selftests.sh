@@ -67,13 +67,12 @@ srckey=$(cd "$top" && find selftests -type f -print0 | sort -z |
 	 xargs -0 sha256sum | hash)
 bin=$sdir/bin-$srckey
 
+# Called with the cache lock held.
 build() {
 	local tmp
 	mkdir -p "$sdir"
-	exec 8>"$cache/lock-selftests-$series"
-	flock 8
 	if [ ! -f "$bin/.done" ]; then
-		tmp=$(mktemp -d "$sdir/tmp.XXXXXX")
+		tmp=$(mktemp -d "$sdir/tmp.XXXXXX") || return 1
 		if ! make -s -C "$top/selftests/kvm" KSRC="$ksrc" OUTPUT="$tmp/kvm" \
 			LIBDIR="$sdir/lib" -j"$(nproc)" ||
 		   ! make -s -C "$top/selftests/guest" KSRC="$ksrc" OUTPUT="$tmp/guest"; then
@@ -84,16 +83,14 @@ build() {
 		rm -rf "$bin"
 		mv "$tmp" "$bin"
 	fi
-	# Programs of older sources, caches of older keys: stale.
+	# Programs and caches of other keys are stale once unused for a day;
+	# not sooner: another worktree may be about to use them.
+	touch "$sdir" "$bin"
 	for old in "$sdir"/bin-* "$cache"/selftests-"$series"-*; do
-		[ "$old" = "$bin" ] || [ "$old" = "$sdir" ] || rm -rf "$old"
+		[ "$old" = "$bin" ] || [ "$old" = "$sdir" ] ||
+			[ -z "$(find "$old" -maxdepth 0 -mmin +1440)" ] || rm -rf "$old"
 	done
-	flock -u 8
 }
-
-t=$SECONDS
-build || { echo "selftests.sh: build failed"; exit 1; }
-echo "selftests.sh: programs in $bin (built or reused in $((SECONDS - t))s)"
 
 # --- stage and boot --------------------------------------------------------
 # A module of BUILDDIR and, first, the modules it depends on.
@@ -113,7 +110,7 @@ stage() {
 	local dir=$1 boot=$2 p m
 	rm -rf "$dir"
 	mkdir -p "$dir/t" "$dir/m"
-	cp "$bin"/kvm/pmu_* "$bin/guest/pmu_guest" "$dir/t/"
+	cp "$bin"/kvm/pmu_* "$bin/guest/pmu_guest" "$dir/t/" || return 1
 	rm -f "$dir"/t/*.o "$dir"/t/*.d
 	# Debug info only makes the initramfs bigger (the VM has no addr2line).
 	strip --strip-debug "$dir"/t/*
@@ -193,9 +190,21 @@ judge() {
 	done
 }
 
+# Build and stage under the lock: a run of another worktree removes the
+# cache of this one only while it holds the lock.
+t=$SECONDS
+mkdir -p "$cache"
+exec 8>"$cache/lock-selftests-$series"
+flock 8
+build || { echo "selftests.sh: build failed"; exit 1; }
+echo "selftests.sh: programs in $bin (built or reused in $((SECONDS - t))s)"
+for boot in A B; do
+	stage "$work/stage-$boot" "$boot" || { echo "selftests.sh: staging failed"; exit 1; }
+done
+flock -u 8
+
 for boot in A B; do
 	t=$SECONDS
-	stage "$work/stage-$boot" "$boot"
 	log=$work/console-$boot.log
 	if [ "$boot" = A ]; then
 		"$top/scripts/vm.sh" "$bld/arch/x86/boot/bzImage" "$work/stage-$boot" "$log"
