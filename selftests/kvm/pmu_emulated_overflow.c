@@ -53,58 +53,28 @@ static struct variant guest_variant;
 static u64 pmi_count, pmi_without_status;
 static u64 counter_bit;
 
-static void block_cpuid(u64 enable, u32 n)
-{
-	u32 a = enable, d = enable >> 32, c = MSR_CORE_PERF_GLOBAL_CTRL;
-
-	asm volatile("wrmsr\n\t"
-		     "1: xor %%eax, %%eax\n\t"
-		     "xor %%ecx, %%ecx\n\t"
-		     "cpuid\n\t"
-		     "dec %%esi\n\t"
-		     "jnz 1b\n\t"
-		     "mov %%edi, %%ecx\n\t"
-		     "xor %%eax, %%eax\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "wrmsr\n\t"
-		     : "+a"(a), "+c"(c), "+d"(d), "+S"(n)
-		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)
-		     : "rbx", "memory");
-}
-
-static void block_fep_nop(u64 enable, u32 n)
-{
-	u32 a = enable, d = enable >> 32, c = MSR_CORE_PERF_GLOBAL_CTRL;
-
-	asm volatile("wrmsr\n\t"
-		     "1: " PMU_EXT_FEP " nop\n\t"
-		     "dec %%esi\n\t"
-		     "jnz 1b\n\t"
-		     "mov %%edi, %%ecx\n\t"
-		     "xor %%eax, %%eax\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "wrmsr\n\t"
-		     : "+a"(a), "+c"(c), "+d"(d), "+S"(n)
-		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)
-		     : "memory");
-}
-
-static void block_fep_jmp(u64 enable, u32 n)
-{
-	u32 a = enable, d = enable >> 32, c = MSR_CORE_PERF_GLOBAL_CTRL;
-
-	asm volatile("wrmsr\n\t"
-		     "1: " PMU_EXT_FEP " jmp 2f\n\t"
-		     "2: dec %%esi\n\t"
-		     "jnz 1b\n\t"
-		     "mov %%edi, %%ecx\n\t"
-		     "xor %%eax, %%eax\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "wrmsr\n\t"
-		     : "+a"(a), "+c"(c), "+d"(d), "+S"(n)
-		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)
-		     : "memory");
-}
+/*
+ * WRMSR(GLOBAL_CTRL, @enable), @n times @body, then WRMSR(GLOBAL_CTRL, 0)
+ * with nothing else in between: what the counter sees is exactly that.
+ */
+#define MEASURED_BLOCK(enable, n, body, clobbers...)			\
+do {									\
+	u64 __e = (enable);						\
+	u32 __a = __e, __d = __e >> 32;					\
+	u32 __c = MSR_CORE_PERF_GLOBAL_CTRL, __n = (n);			\
+									\
+	asm volatile("wrmsr\n\t"					\
+		     "1: " body "\n\t"					\
+		     "dec %%esi\n\t"					\
+		     "jnz 1b\n\t"					\
+		     "mov %%edi, %%ecx\n\t"				\
+		     "xor %%eax, %%eax\n\t"				\
+		     "xor %%edx, %%edx\n\t"				\
+		     "wrmsr\n\t"					\
+		     : "+a"(__a), "+c"(__c), "+d"(__d), "+S"(__n)	\
+		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)			\
+		     : "memory", ##clobbers);				\
+} while (0)
 
 /* Events the block counts: see the comment at the top. */
 static u64 block_events(enum block b, u32 n)
@@ -123,13 +93,15 @@ static void run_block(enum block b, u64 enable, u32 n)
 {
 	switch (b) {
 	case BLOCK_CPUID:
-		block_cpuid(enable, n);
+		MEASURED_BLOCK(enable, n, "xor %%eax, %%eax\n\t"
+			       "xor %%ecx, %%ecx\n\t"
+			       "cpuid", "rbx");
 		break;
 	case BLOCK_FEP_NOP:
-		block_fep_nop(enable, n);
+		MEASURED_BLOCK(enable, n, PMU_EXT_FEP " nop");
 		break;
 	default:
-		block_fep_jmp(enable, n);
+		MEASURED_BLOCK(enable, n, PMU_EXT_FEP " jmp 2f\n\t2:");
 		break;
 	}
 }
