@@ -17,25 +17,27 @@
 # compiler), the programs in a bin-KEY subdirectory keyed by the sources
 # of selftests/: a warm run builds nothing.
 #
-# Two boots under QEMU TCG, every program in each:
+# Two boots under QEMU TCG; in each, that kernel's kselftest runner
+# (tools/testing/selftests/kselftest/runner.sh) runs every program and
+# prints one KTAP document, which that kernel's kunit.py parse judges:
 #   A  -cpu max (AMD) with irqbypass, kvm (force_emulation_prefix=1) and
-#      kvm-amd loaded: the five KVM tests skip "not an Intel host",
-#      pmu_ext_infra passes (it runs real guests), pmu_guest skips
+#      kvm-amd loaded: the KVM tests skip "not an Intel host", pmu_guest
 #      "not an Intel CPU";
 #   B  -cpu max,vendor=GenuineIntel with kvm but no vendor module (no
 #      VMX for kvm-intel): the KVM tests skip "kvm_vpmu_ext module not
-#      loaded", pmu_ext_infra "/dev/kvm not usable", pmu_guest "no
-#      architectural PMU" (TCG has no PMU).
-# The step passes only if every program ran, exited as expected and
-# either passed every case or skipped with its stated reason.  It prints
-# one line per program and boot.
+#      loaded", pmu_guest "no architectural PMU" (TCG has no PMU).
+# The step passes only if kunit.py found every program's result and no
+# failure, and each program skipped with its stated reason: it ran as far
+# as its own skip decision.  It prints one line per program and boot.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${VPMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm_vpmu_ext}
 
 KVM_TESTS="pmu_v5_fixed_counters pmu_global_status_set_inuse pmu_lbr_freeze pmu_emulated_overflow pmu_pebs_switch"
-ALL_PROGS="$KVM_TESTS pmu_ext_infra pmu_guest"
+ALL_PROGS="$KVM_TESTS pmu_guest"
+# The runner's name for a program: "selftests: DIR: PROGRAM".
+DIR=kvm_vpmu_ext
 
 lint() {
 	local rc=0
@@ -58,6 +60,8 @@ mkdir -p "$work"
 ksrc=$(readlink -f "$bld/source")
 [ -d "$ksrc/tools/testing/selftests/kvm/lib" ] ||
 	{ echo "selftests.sh: no KVM selftest library in $ksrc"; exit 1; }
+runner=$ksrc/tools/testing/selftests/kselftest/runner.sh
+kunit_py=$ksrc/tools/testing/kunit/kunit.py
 
 hash() { sha256sum | cut -c1-12; }
 
@@ -69,13 +73,12 @@ srckey=$(cd "$top" && find selftests -type f -print0 | sort -z |
 	 xargs -0 sha256sum | hash)
 bin=$sdir/bin-$srckey
 
+# Called with the cache lock held.
 build() {
 	local tmp
 	mkdir -p "$sdir"
-	exec 8>"$cache/lock-selftests-$series"
-	flock 8
 	if [ ! -f "$bin/.done" ]; then
-		tmp=$(mktemp -d "$sdir/tmp.XXXXXX")
+		tmp=$(mktemp -d "$sdir/tmp.XXXXXX") || return 1
 		if ! make -s -C "$top/selftests/kvm" KSRC="$ksrc" OUTPUT="$tmp/kvm" \
 			LIBDIR="$sdir/lib" -j"$(nproc)" ||
 		   ! make -s -C "$top/selftests/guest" KSRC="$ksrc" OUTPUT="$tmp/guest"; then
@@ -86,16 +89,14 @@ build() {
 		rm -rf "$bin"
 		mv "$tmp" "$bin"
 	fi
-	# Programs of older sources, caches of older keys: stale.
+	# Programs and caches of other keys are stale once unused for a day;
+	# not sooner: another worktree may be about to use them.
+	touch "$sdir" "$bin"
 	for old in "$sdir"/bin-* "$cache"/selftests-"$series"-*; do
-		[ "$old" = "$bin" ] || [ "$old" = "$sdir" ] || rm -rf "$old"
+		[ "$old" = "$bin" ] || [ "$old" = "$sdir" ] ||
+			[ -z "$(find "$old" -maxdepth 0 -mmin +1440)" ] || rm -rf "$old"
 	done
-	flock -u 8
 }
-
-t=$SECONDS
-build || { echo "selftests.sh: build failed"; exit 1; }
-echo "selftests.sh: programs in $bin (built or reused in $((SECONDS - t))s)"
 
 # --- stage and boot --------------------------------------------------------
 # A module of BUILDDIR and, first, the modules it depends on.
@@ -111,16 +112,18 @@ mod_chain() {
 	echo "$path"
 }
 
+# The initramfs: the runner in /st/kselftest, the programs in /st/$DIR.
 stage() {
 	local dir=$1 boot=$2 p m
 	rm -rf "$dir"
-	mkdir -p "$dir/t" "$dir/m"
-	cp "$bin"/kvm/pmu_* "$bin/guest/pmu_guest" "$dir/t/"
-	rm -f "$dir"/t/*.o "$dir"/t/*.d
+	mkdir -p "$dir/st/kselftest" "$dir/st/$DIR" "$dir/m"
+	cp "$runner" "$dir/st/kselftest/" || return 1
+	for p in $ALL_PROGS; do
+		cp "$bin"/*/"$p" "$dir/st/$DIR/" || return 1
+	done
 	# Debug info only makes the initramfs bigger (the VM has no addr2line).
-	strip --strip-debug "$dir"/t/*
+	strip --strip-debug "$dir/st/$DIR"/*
 	{
-		echo 'cd /t'
 		# A: kvm-amd and what it needs; B: kvm alone (no VMX for kvm-intel).
 		for p in $(mod_chain "$([ "$boot" = A ] && echo kvm-amd || echo kvm)" |
 			   awk '!seen[$0]++'); do
@@ -132,74 +135,80 @@ stage() {
 				echo "insmod /m/$m || echo VPMU-ST-INSMOD-FAILED $m"
 			fi
 		done
-		for p in $ALL_PROGS; do
-			echo "echo VPMU-ST-BEGIN $p"
-			echo "./$p"
-			echo "echo VPMU-ST-END $p rc=\$?"
-		done
+		# The runner logs to /dev/stdout, which devtmpfs does not make.
+		echo '[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout'
+		echo 'echo VPMU-ST-BEGIN'
+		echo "cd /st/$DIR && BASE_DIR=/st && . /st/kselftest/runner.sh &&"
+		echo "	run_many ./${ALL_PROGS// / ./}"
+		echo 'echo VPMU-ST-END'
 	} >"$dir/run.sh"
 }
 
-# What each program must do in each boot: "pass" or "skip:<reason prefix>".
+# The reason each program must give for its skip in each boot.
 expect() {
 	local boot=$1 prog=$2
 	case "$boot:$prog" in
-	A:pmu_ext_infra) echo pass ;;
-	A:pmu_guest) echo "skip:not an Intel CPU" ;;
-	A:*) echo "skip:not an Intel host" ;;
-	B:pmu_ext_infra) echo "skip:/dev/kvm not usable" ;;
-	B:pmu_guest) echo "skip:no architectural PMU" ;;
-	B:*) echo "skip:kvm_vpmu_ext module not loaded" ;;
+	A:pmu_guest) echo "not an Intel CPU" ;;
+	A:*) echo "not an Intel host" ;;
+	B:pmu_guest) echo "no architectural PMU" ;;
+	B:*) echo "kvm_vpmu_ext module not loaded" ;;
 	esac
 }
 
 failed=0
 table=()
 
-# judge BOOT LOG: one table row per program.
+# judge BOOT LOG: kunit.py parse on the runner's KTAP, then one table row
+# per program: kunit.py's verdict and the skip reason the program printed.
 judge() {
-	local boot=$1 log=$2 prog out rc want verdict detail plan oks notoks
+	local boot=$1 log=$2 ktap verdicts prog want status reason
+	ktap=$work/ktap-$boot
 	if grep -q VPMU-ST-INSMOD-FAILED "$log"; then
 		echo "boot $boot: $(grep VPMU-ST-INSMOD-FAILED "$log")"
 		failed=$((failed + 1))
 	fi
+	sed -n '/^VPMU-ST-BEGIN$/,/^VPMU-ST-END$/p' "$log" | sed '1d;$d' >"$ktap"
+	verdicts=$(python3 "$kunit_py" parse "$ktap" 2>&1 |
+		   sed -E 's/\x1b\[[0-9;]*m//g; s/^\[[0-9:]+\] //')
+	printf '%s\n' "$verdicts" | sed "s/^/kunit.py (boot $boot): /"
+	if ! printf '%s\n' "$verdicts" |
+	     grep -qE "^Testing complete\. Ran $(echo "$ALL_PROGS" | wc -w) tests: skipped: [0-9]+$"; then
+		echo "boot $boot: kunit.py did not find every program skipped; the KTAP was:"
+		tail -n 60 "$ktap"
+		failed=$((failed + 1))
+	fi
 	for prog in $ALL_PROGS; do
 		want=$(expect "$boot" "$prog")
-		out=$(sed -n "/^VPMU-ST-BEGIN $prog\$/,/^VPMU-ST-END $prog /p" "$log")
-		rc=$(printf '%s\n' "$out" | sed -n "s/^VPMU-ST-END $prog rc=\([0-9]*\).*/\1/p")
-		verdict=FAIL
-		if [ -z "$rc" ]; then
-			detail="did not run to the end"
-		elif [ "$want" = pass ]; then
-			plan=$(printf '%s\n' "$out" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -n 1)
-			oks=$(printf '%s\n' "$out" | grep -cE '^ok [0-9]+ ')
-			notoks=$(printf '%s\n' "$out" | grep -cE '^not ok [0-9]+ ')
-			detail="rc=$rc, $oks/${plan:-?} ok, $notoks not ok"
-			if [ "$rc" = 0 ] && [ -n "$plan" ] && [ "$plan" -gt 0 ] &&
-			   [ "$oks" = "$plan" ] && [ "$notoks" = 0 ] &&
-			   ! printf '%s\n' "$out" | grep -qE '^ok [0-9]+ .*# SKIP'; then
-				verdict=pass
-			fi
+		status=$(printf '%s\n' "$verdicts" |
+			 sed -n "s/^\[\([A-Z ]*\)\] selftests: $DIR: $prog\$/\1/p")
+		# The program's own plan line, which the runner prefixed with "# ".
+		reason=$(sed -n "/^# selftests: $DIR: $prog\$/,/^\(not \)\{0,1\}ok [0-9]/p" "$ktap" |
+			 sed -n 's/^# 1\.\.0 # SKIP //p' | head -n 1)
+		if [ "$status" = SKIPPED ] && [ "${reason#"$want"}" != "$reason" ]; then
+			table+=("$(printf '%-28s %-4s %-5s %s' "$prog" "$boot" skip "$reason")")
 		else
-			detail=$(printf '%s\n' "$out" | sed -n 's/^1\.\.0 # SKIP //p' | head -n 1)
-			if [ "$rc" = 4 ] && [ "${detail#"${want#skip:}"}" != "$detail" ]; then
-				verdict=skip
-			else
-				detail="rc=$rc, expected a skip \"${want#skip:}\", got: ${detail:-no skip line}"
-			fi
-		fi
-		[ "$verdict" = FAIL ] && {
 			failed=$((failed + 1))
-			echo "---- $prog (boot $boot) output:"
-			printf '%s\n' "$out" | tail -n 40
-		}
-		table+=("$(printf '%-28s %-4s %-5s %s' "$prog" "$boot" "$verdict" "$detail")")
+			table+=("$(printf '%-28s %-4s %-5s %s' "$prog" "$boot" FAIL \
+				"kunit.py: ${status:-no result}; expected a skip \"$want\", got: ${reason:-no skip line}")")
+		fi
 	done
 }
 
+# Build and stage under the lock: a run of another worktree removes the
+# cache of this one only while it holds the lock.
+t=$SECONDS
+mkdir -p "$cache"
+exec 8>"$cache/lock-selftests-$series"
+flock 8
+build || { echo "selftests.sh: build failed"; exit 1; }
+echo "selftests.sh: programs in $bin (built or reused in $((SECONDS - t))s)"
+for boot in A B; do
+	stage "$work/stage-$boot" "$boot" || { echo "selftests.sh: staging failed"; exit 1; }
+done
+flock -u 8
+
 for boot in A B; do
 	t=$SECONDS
-	stage "$work/stage-$boot" "$boot"
 	log=$work/console-$boot.log
 	if [ "$boot" = A ]; then
 		"$top/scripts/vm.sh" "$bld/arch/x86/boot/bzImage" "$work/stage-$boot" "$log"

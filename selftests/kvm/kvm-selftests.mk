@@ -10,14 +10,21 @@
 
 PMU_EXT_BINS := $(addprefix $(PMU_EXT_OUT)/,$(PMU_EXT_TESTS))
 PMU_EXT_COMMON := $(PMU_EXT_OUT)/pmu_ext.o
-PMU_EXT_CFLAGS := -Werror -Wmissing-prototypes
+PMU_EXT_CFLAGS := -Werror
 
-# Libraries before 6.10 (6.1 here) declare the IDT setup for tests to call
-# (x86_64/ until 6.15, x86/ after).
+# What pmu_ext_compat.h fills in.  Libraries before 6.10 (6.1 here)
+# declare the IDT setup for tests to call (x86_64/ until 6.15, x86/ after);
+# the one-vCPU test macros came in 6.9.
 ifneq ($(shell grep -ls 'void vm_init_descriptor_tables' \
 	include/x86_64/processor.h include/x86/processor.h),)
 PMU_EXT_CFLAGS += -DPMU_EXT_LIB_IDT_BY_TEST
 endif
+ifneq ($(wildcard include/kvm_test_harness.h),)
+PMU_EXT_CFLAGS += -DPMU_EXT_LIB_HAS_KVM_TEST_HARNESS
+endif
+
+# Not for the tests: kselftest_harness.h defines functions without one.
+$(PMU_EXT_COMMON): PMU_EXT_CFLAGS += -Wmissing-prototypes
 
 .PHONY: pmu-ext-lib pmu-ext-tests
 
@@ -25,7 +32,8 @@ pmu-ext-lib: $(LIBKVM_OBJS)
 
 pmu-ext-tests: $(PMU_EXT_BINS)
 
-$(PMU_EXT_OUT)/%.o: $(PMU_EXT_SRC)/%.c $(PMU_EXT_SRC)/pmu_ext.h
+$(PMU_EXT_OUT)/%.o: $(PMU_EXT_SRC)/%.c $(PMU_EXT_SRC)/pmu_ext.h \
+		    $(PMU_EXT_SRC)/pmu_ext_compat.h
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(PMU_EXT_CFLAGS) $(TARGET_ARCH) -c $< -o $@
 
 $(PMU_EXT_BINS): $(PMU_EXT_OUT)/%: $(PMU_EXT_OUT)/%.o $(PMU_EXT_COMMON) $(LIBKVM_OBJS)

@@ -31,6 +31,7 @@
  *    each with the status bit set, none spurious, none lost;
  * and two wraps in a row give two PMIs.
  */
+#include "pmu_ext_compat.h"
 #include "pmu_ext.h"
 
 #define LOOPS		8
@@ -52,58 +53,28 @@ static struct variant guest_variant;
 static u64 pmi_count, pmi_without_status;
 static u64 counter_bit;
 
-static void block_cpuid(u64 enable, u32 n)
-{
-	u32 a = enable, d = enable >> 32, c = MSR_CORE_PERF_GLOBAL_CTRL;
-
-	asm volatile("wrmsr\n\t"
-		     "1: xor %%eax, %%eax\n\t"
-		     "xor %%ecx, %%ecx\n\t"
-		     "cpuid\n\t"
-		     "dec %%esi\n\t"
-		     "jnz 1b\n\t"
-		     "mov %%edi, %%ecx\n\t"
-		     "xor %%eax, %%eax\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "wrmsr\n\t"
-		     : "+a"(a), "+c"(c), "+d"(d), "+S"(n)
-		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)
-		     : "rbx", "memory");
-}
-
-static void block_fep_nop(u64 enable, u32 n)
-{
-	u32 a = enable, d = enable >> 32, c = MSR_CORE_PERF_GLOBAL_CTRL;
-
-	asm volatile("wrmsr\n\t"
-		     "1: " PMU_EXT_FEP " nop\n\t"
-		     "dec %%esi\n\t"
-		     "jnz 1b\n\t"
-		     "mov %%edi, %%ecx\n\t"
-		     "xor %%eax, %%eax\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "wrmsr\n\t"
-		     : "+a"(a), "+c"(c), "+d"(d), "+S"(n)
-		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)
-		     : "memory");
-}
-
-static void block_fep_jmp(u64 enable, u32 n)
-{
-	u32 a = enable, d = enable >> 32, c = MSR_CORE_PERF_GLOBAL_CTRL;
-
-	asm volatile("wrmsr\n\t"
-		     "1: " PMU_EXT_FEP " jmp 2f\n\t"
-		     "2: dec %%esi\n\t"
-		     "jnz 1b\n\t"
-		     "mov %%edi, %%ecx\n\t"
-		     "xor %%eax, %%eax\n\t"
-		     "xor %%edx, %%edx\n\t"
-		     "wrmsr\n\t"
-		     : "+a"(a), "+c"(c), "+d"(d), "+S"(n)
-		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)
-		     : "memory");
-}
+/*
+ * WRMSR(GLOBAL_CTRL, @enable), @n times @body, then WRMSR(GLOBAL_CTRL, 0)
+ * with nothing else in between: what the counter sees is exactly that.
+ */
+#define MEASURED_BLOCK(enable, n, body, clobbers...)			\
+do {									\
+	u64 __e = (enable);						\
+	u32 __a = __e, __d = __e >> 32;					\
+	u32 __c = MSR_CORE_PERF_GLOBAL_CTRL, __n = (n);			\
+									\
+	asm volatile("wrmsr\n\t"					\
+		     "1: " body "\n\t"					\
+		     "dec %%esi\n\t"					\
+		     "jnz 1b\n\t"					\
+		     "mov %%edi, %%ecx\n\t"				\
+		     "xor %%eax, %%eax\n\t"				\
+		     "xor %%edx, %%edx\n\t"				\
+		     "wrmsr\n\t"					\
+		     : "+a"(__a), "+c"(__c), "+d"(__d), "+S"(__n)	\
+		     : "D"(MSR_CORE_PERF_GLOBAL_CTRL)			\
+		     : "memory", ##clobbers);				\
+} while (0)
 
 /* Events the block counts: see the comment at the top. */
 static u64 block_events(enum block b, u32 n)
@@ -122,13 +93,15 @@ static void run_block(enum block b, u64 enable, u32 n)
 {
 	switch (b) {
 	case BLOCK_CPUID:
-		block_cpuid(enable, n);
+		MEASURED_BLOCK(enable, n, "xor %%eax, %%eax\n\t"
+			       "xor %%ecx, %%ecx\n\t"
+			       "cpuid", "rbx");
 		break;
 	case BLOCK_FEP_NOP:
-		block_fep_nop(enable, n);
+		MEASURED_BLOCK(enable, n, PMU_EXT_FEP " nop");
 		break;
 	default:
-		block_fep_jmp(enable, n);
+		MEASURED_BLOCK(enable, n, PMU_EXT_FEP " jmp 2f\n\t2:");
 		break;
 	}
 }
@@ -281,48 +254,57 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static void test_variant(const void *arg)
+FIXTURE_VARIANT(pmu) {
+	struct variant v;
+};
+
+FIXTURE_VARIANT_ADD(pmu, gp0_instructions_cpuid_exits) {
+	.v = { COUNTER_GP0, BLOCK_CPUID },
+};
+
+FIXTURE_VARIANT_ADD(pmu, fixed0_instructions_cpuid_exits) {
+	.v = { COUNTER_FIXED0, BLOCK_CPUID },
+};
+
+FIXTURE_VARIANT_ADD(pmu, gp0_instructions_forced_emulation) {
+	.v = { COUNTER_GP0, BLOCK_FEP_NOP },
+};
+
+FIXTURE_VARIANT_ADD(pmu, fixed0_instructions_forced_emulation) {
+	.v = { COUNTER_FIXED0, BLOCK_FEP_NOP },
+};
+
+FIXTURE_VARIANT_ADD(pmu, gp0_branches_forced_emulation) {
+	.v = { COUNTER_GP0, BLOCK_FEP_JMP },
+};
+
+TEST_F(pmu, one_overflow_per_wrap)
 {
-	const struct variant *v = arg;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+	const struct variant *v = &variant->v;
+	struct kvm_vcpu *vcpu = self->vcpu;
 
 	if (v->block != BLOCK_CPUID && !pmu_ext_fep_enabled())
-		pmu_ext_skip("feature absent: kvm.force_emulation_prefix=0 (load kvm with =1)");
+		SKIP(return, "feature absent: kvm.force_emulation_prefix=0 (load kvm with =1)");
 	/* ECX enumerates fixed counters from version 5; reserved before. */
 	if (v->counter == COUNTER_FIXED0 && !CPUID_0A_NR_FIXED(&supported) &&
 	    !(CPUID_0A_VERSION(&supported) >= 5 && (supported.ecx & 1)))
-		pmu_ext_skip("feature absent: KVM offers no fixed counter 0");
+		SKIP(return, "feature absent: KVM offers no fixed counter 0");
 	if (v->counter == COUNTER_GP0 && !CPUID_0A_NR_GP(&supported))
-		pmu_ext_skip("feature absent: KVM offers no GP counter");
+		SKIP(return, "feature absent: KVM offers no GP counter");
 
 	guest_variant = *v;
-	vm = pmu_ext_vm_create(&vcpu, guest_code);
-	vm_install_exception_handler(vm, PMU_EXT_PMI_VECTOR, guest_pmi_handler);
-	sync_global_to_guest(vm, guest_variant);
+	vcpu_arch_set_entry_point(vcpu, guest_code);
+	vm_install_exception_handler(vcpu->vm, PMU_EXT_PMI_VECTOR,
+				     guest_pmi_handler);
+	sync_global_to_guest(vcpu->vm, guest_variant);
 	pmu_ext_set_cpuid_0a(vcpu, &supported);
 	pmu_ext_run_to_done(vcpu);
-	kvm_vm_free(vm);
 }
 
-static const struct variant gp_cpuid = { COUNTER_GP0, BLOCK_CPUID };
-static const struct variant fixed_cpuid = { COUNTER_FIXED0, BLOCK_CPUID };
-static const struct variant gp_fep_nop = { COUNTER_GP0, BLOCK_FEP_NOP };
-static const struct variant fixed_fep_nop = { COUNTER_FIXED0, BLOCK_FEP_NOP };
-static const struct variant gp_fep_jmp = { COUNTER_GP0, BLOCK_FEP_JMP };
-
-static const struct pmu_ext_case cases[] = {
-	{ "gp0_instructions_cpuid_exits", test_variant, &gp_cpuid },
-	{ "fixed0_instructions_cpuid_exits", test_variant, &fixed_cpuid },
-	{ "gp0_instructions_forced_emulation", test_variant, &gp_fep_nop },
-	{ "fixed0_instructions_forced_emulation", test_variant, &fixed_fep_nop },
-	{ "gp0_branches_forced_emulation", test_variant, &gp_fep_jmp },
-};
-
-int main(void)
+int main(int argc, char *argv[])
 {
 	pmu_ext_require(2, &supported);
 	ksft_print_msg("forced emulation %s\n",
 		       pmu_ext_fep_enabled() ? "on" : "off");
-	return pmu_ext_run_cases(cases, ARRAY_SIZE(cases));
+	return test_harness_run(argc, argv);
 }

@@ -1,54 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * Helpers shared by the kvm_vpmu_ext KVM selftests: see pmu_ext.h.
- *
- * All kselftest output (header, plan, results, totals) is printed from
- * this file: kselftest.h keeps its counters in static variables, one set
- * per translation unit.
- */
+/* Helpers shared by the kvm_vpmu_ext KVM selftests: see pmu_ext.h. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pmu_ext.h"
 
-/* A case that runs longer than this (seconds) is killed and fails. */
-#define PMU_EXT_CASE_TIMEOUT	300
-
-static unsigned int pmu_ext_case_timeout(const struct pmu_ext_case *c)
-{
-	const char *env = getenv("PMU_EXT_CASE_TIMEOUT");
-	int t = env ? atoi(env) : 0;
-
-	if (c->timeout)
-		return c->timeout;
-	return t > 0 ? t : PMU_EXT_CASE_TIMEOUT;
-}
-
-/*
- * Milliseconds on the monotonic clock: a deadline kept in time(NULL)'s
- * whole seconds can expire a few milliseconds after it was set.
- */
-static long long pmu_ext_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 u64 pmu_ext_guest_ctx;
-
-/* Set in the child that runs one case. */
-static bool pmu_ext_in_case;
 
 /* ---------------------------- guest side ---------------------------- */
 
@@ -105,16 +67,6 @@ bool guest_wait_pmi(u64 *count, u64 old, u64 spins)
 
 /* ---------------------------- host side ----------------------------- */
 
-/*
- * Line-buffered stdout before anything is printed (glibc ignores a later
- * change of mode): a case killed at its timeout has still passed on every
- * line it printed.
- */
-static void __attribute__((constructor)) pmu_ext_init(void)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-}
-
 static bool pmu_ext_path_exists(const char *path)
 {
 	return access(path, F_OK) == 0;
@@ -146,30 +98,8 @@ void pmu_ext_skip(const char *fmt, ...)
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 
-	if (pmu_ext_in_case) {
-		/* The parent turns this line into the case's SKIP result. */
-		printf("# SKIP %s\n", reason);
-		fflush(stdout);
-		exit(KSFT_SKIP);
-	}
 	ksft_exit_skip("%s\n", reason);
 	exit(KSFT_SKIP);
-}
-
-void pmu_ext_header(void)
-{
-	static bool printed;
-
-	if (!printed)
-		ksft_print_header();
-	printed = true;
-}
-
-void pmu_ext_require_kvm(void)
-{
-	pmu_ext_header();
-	if (access("/dev/kvm", R_OK | W_OK))
-		pmu_ext_skip("/dev/kvm not usable: %s", strerror(errno));
 }
 
 void pmu_ext_require(u8 min_version, struct pmu_ext_cpuid_0a *supported)
@@ -179,8 +109,6 @@ void pmu_ext_require(u8 min_version, struct pmu_ext_cpuid_0a *supported)
 	const char *ignore;
 	char vendor[13];
 	char c;
-
-	pmu_ext_header();
 
 	__cpuid(0, 0, &eax, &ebx, &ecx, &edx);
 	memcpy(vendor, &ebx, 4);
@@ -218,171 +146,6 @@ void pmu_ext_require(u8 min_version, struct pmu_ext_cpuid_0a *supported)
 		       supported->edx,
 		       pmu_ext_path_exists("/sys/module/kvm_vpmu_ext") ?
 		       "" : " (kvm_vpmu_ext not loaded: baseline run)");
-}
-
-/* The result line of one case: its wait status (-1: timed out), its skip reason. */
-static void pmu_ext_report(const struct pmu_ext_case *c, int status,
-			   const char *reason)
-{
-	const char *name = c->name;
-
-	if (status == -1) {
-		ksft_inc_fail_cnt();
-		printf("not ok %u %s # timed out after %u s\n",
-		       ksft_test_num(), name, pmu_ext_case_timeout(c));
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_PASS) {
-		ksft_inc_pass_cnt();
-		printf("ok %u %s\n", ksft_test_num(), name);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == KSFT_SKIP) {
-		ksft_inc_xskip_cnt();
-		printf("ok %u %s # SKIP %s\n", ksft_test_num(), name,
-		       reason[0] ? reason : "(no reason given)");
-	} else if (WIFEXITED(status)) {
-		ksft_inc_fail_cnt();
-		printf("not ok %u %s # exit status %d\n", ksft_test_num(),
-		       name, WEXITSTATUS(status));
-	} else {
-		ksft_inc_fail_cnt();
-		printf("not ok %u %s # killed by signal %d (%s)\n",
-		       ksft_test_num(), name, WTERMSIG(status),
-		       strsignal(WTERMSIG(status)));
-	}
-	fflush(stdout);
-}
-
-/* The reason of a skip line a case printed, or NULL. */
-static const char *pmu_ext_skip_reason(const char *line)
-{
-	const char *p = line;
-
-	if (!strncmp(p, "1..0 ", 5)) {
-		p += 5;
-	} else if (!strncmp(p, "ok ", 3)) {
-		p += 3;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (*p++ != ' ')
-			return NULL;
-	}
-	return strncmp(p, "# SKIP ", 7) ? NULL : p + 7;
-}
-
-/* Relay one line of a case's output; remember a skip reason. */
-static void pmu_ext_case_line(char *line, char *reason, size_t size)
-{
-	size_t len = strlen(line);
-	const char *skip;
-
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
-	skip = pmu_ext_skip_reason(line);
-	if (skip)
-		snprintf(reason, size, "%s", skip);
-	else if (len)
-		printf("# %s\n", line);
-}
-
-static void pmu_ext_run_case(const struct pmu_ext_case *c)
-{
-	char reason[512] = "", buf[8192];
-	size_t used = 0;
-	struct pollfd pfd;
-	int fds[2], status;
-	bool timed_out = false;
-	long long deadline;
-	pid_t pid;
-
-	TEST_ASSERT(!pipe(fds), "pipe: %s", strerror(errno));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	TEST_ASSERT(pid >= 0, "fork: %s", strerror(errno));
-	if (!pid) {
-		close(fds[0]);
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[1]);
-		pmu_ext_in_case = true;
-		c->fn(c->arg);
-		exit(KSFT_PASS);
-	}
-
-	/*
-	 * Everything the case prints becomes a KTAP diagnostic line.  The
-	 * timeout is kept here, not with alarm(): kernels without
-	 * CONFIG_POSIX_TIMERS (the harness's test kernels) have no alarm().
-	 */
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	deadline = pmu_ext_now_ms() + 1000LL * pmu_ext_case_timeout(c);
-	for (;;) {
-		char *nl;
-		ssize_t n;
-		int r;
-
-		r = poll(&pfd, 1, 200);
-		if (r < 0 && errno != EINTR)
-			break;
-		/* Checked on every pass: a case that keeps printing still ends. */
-		if (pmu_ext_now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			timed_out = true;
-			break;
-		}
-		if (r <= 0)
-			continue;
-		n = read(fds[0], buf + used, sizeof(buf) - 1 - used);
-		if (n <= 0)
-			break;
-		used += n;
-		buf[used] = '\0';
-		while ((nl = strchr(buf, '\n'))) {
-			*nl = '\0';
-			pmu_ext_case_line(buf, reason, sizeof(reason));
-			used -= nl + 1 - buf;
-			memmove(buf, nl + 1, used + 1);
-		}
-		if (used == sizeof(buf) - 1) {	/* a line longer than buf */
-			pmu_ext_case_line(buf, reason, sizeof(reason));
-			used = 0;
-		}
-	}
-	if (used) {
-		buf[used] = '\0';
-		pmu_ext_case_line(buf, reason, sizeof(reason));
-	}
-	close(fds[0]);
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid: %s",
-		    strerror(errno));
-	pmu_ext_report(c, timed_out ? -1 : status, reason);
-}
-
-int pmu_ext_run_cases(const struct pmu_ext_case *cases, unsigned int nr)
-{
-	unsigned int i;
-
-	ksft_set_plan(nr);
-	for (i = 0; i < nr; i++)
-		pmu_ext_run_case(&cases[i]);
-	ksft_finished();
-	return KSFT_FAIL;
-}
-
-struct kvm_vm *pmu_ext_vm_create(struct kvm_vcpu **vcpu, void *guest_code)
-{
-	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
-
-	/*
-	 * Libraries before 6.10 leave the IDT to the test; later ones build
-	 * it for every VM and keep these functions static.  The makefile
-	 * tells which kind this is.
-	 */
-#ifdef PMU_EXT_LIB_IDT_BY_TEST
-	vm_init_descriptor_tables(vm);
-	vcpu_init_descriptor_tables(*vcpu);
-#endif
-	return vm;
 }
 
 void pmu_ext_set_cpuid_0a(struct kvm_vcpu *vcpu, const struct pmu_ext_cpuid_0a *e)

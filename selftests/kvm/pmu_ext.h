@@ -8,16 +8,11 @@
  * SDM, never taken from the module's own headers.
  *
  * They build against the KVM selftest library of Linux 6.1 and of 6.12,
- * whose APIs differ (guest asserts, exception fixup macros, descriptor
- * table setup).  This file uses only what both provide and supplies the
- * rest:
- *  - guest checks report through a ucall of our own (GUEST_CHECK*),
- *    decoded by pmu_ext_run_vcpu();
- *  - exception-safe RDPMC, with and without the forced-emulation prefix;
- *  - pmu_ext_vm_create() sets up the IDT on libraries that do not;
- *  - pmu_ext_run_cases() runs each case in a child process and prints
- *    one KTAP result line per case, so that a failing case does not hide
- *    the others and a library-level skip stays a skip.
+ * whose guest asserts differ; this file uses only what both provide and
+ * supplies the rest: guest checks that report through a ucall of our own
+ * (GUEST_CHECK*, decoded by pmu_ext_run_vcpu()) and an exception-safe
+ * RDPMC, with and without the forced-emulation prefix.  The test harness
+ * is the kernel's (pmu_ext_compat.h).
  */
 #ifndef PMU_EXT_H
 #define PMU_EXT_H
@@ -261,37 +256,19 @@ bool guest_wait_pmi(u64 *count, u64 old, u64 spins);
 /* Host side                                                           */
 /* ------------------------------------------------------------------ */
 
-struct pmu_ext_case {
-	const char *name;
-	void (*fn)(const void *arg);
-	const void *arg;
-	/* Seconds before the case is killed; 0: PMU_EXT_CASE_TIMEOUT or 300. */
-	unsigned int timeout;
-};
-
 /*
  * The common preconditions, in this order, each a KSFT_SKIP with its
  * reason: an Intel host; the kvm_vpmu_ext module loaded (unless the
  * environment sets PMU_EXT_IGNORE_MODULE=1, used for the baseline run of
  * scripts/baremetal-check.sh); kvm_intel loaded; /dev/kvm usable; KVM's
  * vPMU enabled; CPUID.0AH from KVM_GET_SUPPORTED_CPUID reporting at least
- * @min_version.  Fills @supported with that leaf.  Prints the KTAP
- * header first.
+ * @min_version.  Fills @supported with that leaf.  Called by main()
+ * before test_harness_run(): a skip here skips the whole program.
  */
 void pmu_ext_require(u8 min_version, struct pmu_ext_cpuid_0a *supported);
 
-/* KTAP header (once); then skip unless /dev/kvm is usable. */
-void pmu_ext_header(void);
-void pmu_ext_require_kvm(void);
-
-/* Skip the whole program (before pmu_ext_run_cases()) or, in a case, that case. */
+/* Skip the whole program (in main(); a case uses the harness's SKIP()). */
 void __noreturn __printf(1, 2) pmu_ext_skip(const char *fmt, ...);
-
-/* Runs every case in its own child; returns only through ksft_finished(). */
-int pmu_ext_run_cases(const struct pmu_ext_case *cases, unsigned int nr);
-
-/* A VM with one vCPU running @guest_code, with an IDT on every library. */
-struct kvm_vm *pmu_ext_vm_create(struct kvm_vcpu **vcpu, void *guest_code);
 
 /* Overwrite CPUID.0AH of @vcpu (before its first KVM_RUN). */
 void pmu_ext_set_cpuid_0a(struct kvm_vcpu *vcpu, const struct pmu_ext_cpuid_0a *e);

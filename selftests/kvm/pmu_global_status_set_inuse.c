@@ -22,7 +22,10 @@
  *    IA32_PEBS_ENABLE bit set; counters that do not exist never show.
  * For version-2 and version-3 guests, STATUS_SET and INUSE do not exist
  * (#GP on RDMSR and WRMSR) and LBR_Frz / CTR_Frz are not STATUS_RESET bits.
+ *
+ * One case per MSR and guest PMU version (the harness's variants).
  */
+#include "pmu_ext_compat.h"
 #include "pmu_ext.h"
 
 /* Bits the test leaves alone: their meaning depends on non-PMU features. */
@@ -46,6 +49,14 @@ static void guest_status_set(void)
 	unsigned int b;
 
 	guest_pmu_read(&p);
+	if (p.version < 4) {
+		GUEST_CHECK_EQ(rdmsr_safe(MSR_CORE_PERF_GLOBAL_STATUS_SET, &val),
+			       PMU_EXT_GP_VECTOR);
+		GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_STATUS_SET, 1),
+			       PMU_EXT_GP_VECTOR);
+		GUEST_CHECK_EQ(rdmsr(MSR_CORE_PERF_GLOBAL_STATUS), 0);
+		GUEST_DONE();
+	}
 	writable = guest_writable(&p);
 
 	GUEST_CHECK_EQ(rdmsr_safe(MSR_CORE_PERF_GLOBAL_STATUS_SET, &val), 0);
@@ -102,6 +113,17 @@ static void guest_status_reset(void)
 	unsigned int b;
 
 	guest_pmu_read(&p);
+	if (p.version < 4) {
+		/* LBR_Frz and CTR_Frz are reserved in OVF_CTRL. */
+		GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_OVF_CTRL,
+					  GLOBAL_STATUS_LBR_FRZ),
+			       PMU_EXT_GP_VECTOR);
+		GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_OVF_CTRL,
+					  GLOBAL_STATUS_CTR_FRZ),
+			       PMU_EXT_GP_VECTOR);
+		GUEST_CHECK_EQ(rdmsr(MSR_CORE_PERF_GLOBAL_STATUS), 0);
+		GUEST_DONE();
+	}
 	writable = guest_writable(&p);
 
 	wrmsr(MSR_CORE_PERF_GLOBAL_STATUS_SET, writable);
@@ -156,13 +178,18 @@ static void guest_expect_inuse(u64 want)
 static void guest_inuse(void)
 {
 	struct pmu_ext_pmu p;
-	u64 ctrl = 0;
+	u64 ctrl = 0, val;
 	unsigned int n, i;
 
 	guest_pmu_read(&p);
-	guest_expect_inuse(0);
 	GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_INUSE, 0),
 		       PMU_EXT_GP_VECTOR);
+	if (p.version < 4) {
+		GUEST_CHECK_EQ(rdmsr_safe(MSR_CORE_PERF_GLOBAL_INUSE, &val),
+			       PMU_EXT_GP_VECTOR);
+		GUEST_DONE();
+	}
+	guest_expect_inuse(0);
 
 	for (n = 0; n < p.nr_gp; n++) {
 		const u32 sel = MSR_P6_EVNTSEL0 + n;
@@ -225,76 +252,53 @@ static void guest_inuse(void)
 	GUEST_DONE();
 }
 
-static void guest_no_v4_msrs(void)
-{
-	u64 val;
-
-	GUEST_CHECK_EQ(rdmsr_safe(MSR_CORE_PERF_GLOBAL_STATUS_SET, &val),
-		       PMU_EXT_GP_VECTOR);
-	GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_STATUS_SET, 1),
-		       PMU_EXT_GP_VECTOR);
-	GUEST_CHECK_EQ(rdmsr_safe(MSR_CORE_PERF_GLOBAL_INUSE, &val),
-		       PMU_EXT_GP_VECTOR);
-	GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_INUSE, 0),
-		       PMU_EXT_GP_VECTOR);
-	GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_OVF_CTRL,
-				  GLOBAL_STATUS_LBR_FRZ), PMU_EXT_GP_VECTOR);
-	GUEST_CHECK_EQ(wrmsr_safe(MSR_CORE_PERF_GLOBAL_OVF_CTRL,
-				  GLOBAL_STATUS_CTR_FRZ), PMU_EXT_GP_VECTOR);
-	GUEST_CHECK_EQ(rdmsr(MSR_CORE_PERF_GLOBAL_STATUS), 0);
-	GUEST_DONE();
-}
-
-struct variant {
+FIXTURE_VARIANT(pmu) {
 	u8 version;
-	void (*guest)(void);
 };
 
-static void run_variant(const void *arg)
+FIXTURE_VARIANT_ADD(pmu, v2) { .version = 2 };
+FIXTURE_VARIANT_ADD(pmu, v3) { .version = 3 };
+FIXTURE_VARIANT_ADD(pmu, v4) { .version = 4 };
+FIXTURE_VARIANT_ADD(pmu, v5) { .version = 5 };
+
+/* Run @guest in @vcpu, its CPUID.0AH saying PMU version @version. */
+static void run_version(struct __test_metadata *_metadata,
+			struct kvm_vcpu *vcpu, u8 version, void *guest)
 {
-	const struct variant *v = arg;
 	struct pmu_ext_cpuid_0a e = supported;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 
-	if (v->version > CPUID_0A_VERSION(&supported))
-		pmu_ext_skip("feature absent: KVM offers PMU version %u, not %u",
-			     CPUID_0A_VERSION(&supported), v->version);
+	if (version > CPUID_0A_VERSION(&supported))
+		SKIP(return, "feature absent: KVM offers PMU version %u, not %u",
+		     CPUID_0A_VERSION(&supported), version);
 
-	e.eax = (e.eax & ~0xffu) | v->version;
-	if (v->version < 5)
+	e.eax = (e.eax & ~0xffu) | version;
+	if (version < 5)
 		e.ecx = 0;	/* reserved below version 5 */
 
-	vm = pmu_ext_vm_create(&vcpu, v->guest);
+	vcpu_arch_set_entry_point(vcpu, guest);
 	if (perf_caps)
 		vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, perf_caps);
-	sync_global_to_guest(vm, guest_pebs);
+	sync_global_to_guest(vcpu->vm, guest_pebs);
 	pmu_ext_set_cpuid_0a(vcpu, &e);
 	pmu_ext_run_to_done(vcpu);
-	kvm_vm_free(vm);
 }
 
-static const struct variant v2_none = { 2, guest_no_v4_msrs };
-static const struct variant v3_none = { 3, guest_no_v4_msrs };
-static const struct variant v4_set = { 4, guest_status_set };
-static const struct variant v4_reset = { 4, guest_status_reset };
-static const struct variant v4_inuse = { 4, guest_inuse };
-static const struct variant v5_set = { 5, guest_status_set };
-static const struct variant v5_reset = { 5, guest_status_reset };
-static const struct variant v5_inuse = { 5, guest_inuse };
+TEST_F(pmu, status_set)
+{
+	run_version(_metadata, self->vcpu, variant->version, guest_status_set);
+}
 
-static const struct pmu_ext_case cases[] = {
-	{ "v2_no_status_set_no_inuse", run_variant, &v2_none },
-	{ "v3_no_status_set_no_inuse", run_variant, &v3_none },
-	{ "v4_status_set", run_variant, &v4_set },
-	{ "v4_status_reset", run_variant, &v4_reset },
-	{ "v4_inuse", run_variant, &v4_inuse },
-	{ "v5_status_set", run_variant, &v5_set },
-	{ "v5_status_reset", run_variant, &v5_reset },
-	{ "v5_inuse", run_variant, &v5_inuse },
-};
+TEST_F(pmu, status_reset)
+{
+	run_version(_metadata, self->vcpu, variant->version, guest_status_reset);
+}
 
-int main(void)
+TEST_F(pmu, inuse)
+{
+	run_version(_metadata, self->vcpu, variant->version, guest_inuse);
+}
+
+int main(int argc, char *argv[])
 {
 	const struct kvm_cpuid_entry2 *leaf1;
 
@@ -307,5 +311,5 @@ int main(void)
 	ksft_print_msg("PERF_CAPABILITIES 0x%lx, guest PEBS %s\n", perf_caps,
 		       guest_pebs ? "yes" : "no");
 
-	return pmu_ext_run_cases(cases, ARRAY_SIZE(cases));
+	return test_harness_run(argc, argv);
 }

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "pmu_ext_compat.h"
 #include "pmu_ext.h"
 
 #define MAX_DEPTH	32
@@ -324,38 +325,39 @@ static void run_migrating(struct kvm_vcpu *vcpu)
 	}
 	TEST_ASSERT(!sched_setaffinity(0, sizeof(allowed), &allowed),
 		    "sched_setaffinity");
-	printf("%u migrations/sleeps while frozen\n", moves);
+	ksft_print_msg("%u migrations/sleeps while frozen\n", moves);
 }
 
-static void test_freeze(const void *arg)
-{
-	u8 version = (u8)(uintptr_t)arg;
-	struct pmu_ext_cpuid_0a e = supported;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
+FIXTURE_VARIANT(pmu) {
+	u8 version;
+};
 
-	if (version > CPUID_0A_VERSION(&supported))
-		pmu_ext_skip("feature absent: KVM offers PMU version %u, not %u",
-			     CPUID_0A_VERSION(&supported), version);
-	e.eax = (e.eax & ~0xffu) | version;
+/* Legacy freeze (DEBUGCTL.LBR cleared) and streamlined freeze (LBR_Frz). */
+FIXTURE_VARIANT_ADD(pmu, v2) { .version = 2 };
+FIXTURE_VARIANT_ADD(pmu, v4) { .version = 4 };
+
+TEST_F(pmu, freeze_on_pmi)
+{
+	struct pmu_ext_cpuid_0a e = supported;
+	struct kvm_vcpu *vcpu = self->vcpu;
+
+	if (variant->version > CPUID_0A_VERSION(&supported))
+		SKIP(return, "feature absent: KVM offers PMU version %u, not %u",
+		     CPUID_0A_VERSION(&supported), variant->version);
+	e.eax = (e.eax & ~0xffu) | variant->version;
 	e.ecx = 0;
 
-	vm = pmu_ext_vm_create(&vcpu, guest_code);
-	vm_install_exception_handler(vm, PMU_EXT_PMI_VECTOR, guest_pmi_handler);
+	vcpu_arch_set_entry_point(vcpu, guest_code);
+	vm_install_exception_handler(vcpu->vm, PMU_EXT_PMI_VECTOR,
+				     guest_pmi_handler);
 	vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, perf_caps);
-	sync_global_to_guest(vm, lbr_depth);
-	sync_global_to_guest(vm, lbr_from);
-	sync_global_to_guest(vm, lbr_to);
-	sync_global_to_guest(vm, nr_syncs);
+	sync_global_to_guest(vcpu->vm, lbr_depth);
+	sync_global_to_guest(vcpu->vm, lbr_from);
+	sync_global_to_guest(vcpu->vm, lbr_to);
+	sync_global_to_guest(vcpu->vm, nr_syncs);
 	pmu_ext_set_cpuid_0a(vcpu, &e);
 	run_migrating(vcpu);
-	kvm_vm_free(vm);
 }
-
-static const struct pmu_ext_case cases[] = {
-	{ "v2_legacy_freeze", test_freeze, (const void *)2 },
-	{ "v4_streamlined_freeze", test_freeze, (const void *)4 },
-};
 
 /*
  * Where the LBR stack lives is model specific (SDM Vol. 3B, "Last Branch,
@@ -381,7 +383,7 @@ static bool lbr_uses_core_msrs(u32 depth)
 	return !(family == 6 && (model == 0x57 || model == 0x85));
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	cpu_set_t allowed;
 
@@ -412,5 +414,5 @@ int main(void)
 	ksft_print_msg("LBR depth %u, FROM 0x%x, TO 0x%x, %u migrations per frozen state\n",
 		       lbr_depth, lbr_from, lbr_to, nr_syncs);
 
-	return pmu_ext_run_cases(cases, ARRAY_SIZE(cases));
+	return test_harness_run(argc, argv);
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 
+#include "pmu_ext_compat.h"
 #include "pmu_ext.h"
 
 #define PERIOD		10007
@@ -225,12 +226,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-struct variant {
-	bool host_pebs;
-	bool lbr_group;
-	bool own_lbr;
-};
-
 static int open_host_pebs(int cpu)
 {
 	struct perf_event_attr attr = {
@@ -246,41 +241,63 @@ static int open_host_pebs(int cpu)
 	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
 }
 
-static void test_variant(const void *arg)
+FIXTURE_VARIANT(pmu) {
+	bool host_pebs;		/* a host PEBS event on the vCPU's CPU first */
+	bool lbr_group;		/* adaptive PEBS with the LBR group */
+	bool own_lbr;		/* the guest records LBR */
+};
+
+FIXTURE_VARIANT_ADD(pmu, guest_pebs_record) {
+};
+
+FIXTURE_VARIANT_ADD(pmu, no_guest_pebs_while_host_pebs) {
+	.host_pebs = true,
+};
+
+FIXTURE_VARIANT_ADD(pmu, no_lbr_data_without_guest_lbr) {
+	.lbr_group = true,
+};
+
+FIXTURE_VARIANT_ADD(pmu, lbr_data_with_guest_lbr) {
+	.lbr_group = true,
+	.own_lbr = true,
+};
+
+TEST_F(pmu, records)
 {
-	const struct variant *v = arg;
-	struct kvm_vcpu *vcpu;
+	struct kvm_vcpu *vcpu = self->vcpu;
+	struct kvm_vm *vm = vcpu->vm;
 	struct ucall uc = {};
-	struct kvm_vm *vm;
 	cpu_set_t one;
 	int cpu, fd = -1;
 
 	adaptive = perf_caps & PERF_CAP_PEBS_BASELINE;
-	if (v->lbr_group && !adaptive)
-		pmu_ext_skip("feature absent: no adaptive PEBS (PERF_CAPABILITIES[14] = 0)");
-	if (v->own_lbr && !(perf_caps & PERF_CAP_LBR_FMT))
-		pmu_ext_skip("feature absent: no guest LBR (PERF_CAPABILITIES.LBR_FMT = 0)");
-	if (v->lbr_group && (!host_depth || host_depth > MAX_DEPTH))
-		pmu_ext_skip("feature absent: host perf reports LBR depth %u",
-			     host_depth);
+	if (variant->lbr_group && !adaptive)
+		SKIP(return, "feature absent: no adaptive PEBS (PERF_CAPABILITIES[14] = 0)");
+	if (variant->own_lbr && !(perf_caps & PERF_CAP_LBR_FMT))
+		SKIP(return, "feature absent: no guest LBR (PERF_CAPABILITIES.LBR_FMT = 0)");
+	if (variant->lbr_group && (!host_depth || host_depth > MAX_DEPTH))
+		SKIP(return, "feature absent: host perf reports LBR depth %u",
+		     host_depth);
 
 	cpu = sched_getcpu();
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
 	TEST_ASSERT(!sched_setaffinity(0, sizeof(one), &one),
 		    "sched_setaffinity(%d)", cpu);
-	if (v->host_pebs) {
+	if (variant->host_pebs) {
 		fd = open_host_pebs(cpu);
 		if (fd < 0)
-			pmu_ext_skip("no host PEBS event on CPU %d: %s (needs root)",
-				     cpu, strerror(errno));
+			SKIP(return, "no host PEBS event on CPU %d: %s (needs root)",
+			     cpu, strerror(errno));
 	}
 
-	host_pebs_phase = v->host_pebs;
-	own_lbr = v->own_lbr;
-	data_cfg = v->lbr_group ? DATA_CFG_LBR | DATA_CFG_LBR_ENTRIES(host_depth) : 0;
+	host_pebs_phase = variant->host_pebs;
+	own_lbr = variant->own_lbr;
+	data_cfg = variant->lbr_group ?
+		   DATA_CFG_LBR | DATA_CFG_LBR_ENTRIES(host_depth) : 0;
 
-	vm = pmu_ext_vm_create(&vcpu, guest_code);
+	vcpu_arch_set_entry_point(vcpu, guest_code);
 	vm_install_exception_handler(vm, PMU_EXT_PMI_VECTOR, guest_pmi_handler);
 	vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, perf_caps);
 	ds_gva = vm_vaddr_alloc_page(vm);
@@ -294,29 +311,16 @@ static void test_variant(const void *arg)
 	pmu_ext_set_cpuid_0a(vcpu, &supported);
 
 	if (pmu_ext_run_vcpu(vcpu, &uc) == UCALL_SYNC) {
-		TEST_ASSERT(v->host_pebs, "unexpected GUEST_SYNC");
+		TEST_ASSERT(variant->host_pebs, "unexpected GUEST_SYNC");
 		close(fd);
 		fd = -1;
 		TEST_ASSERT(pmu_ext_run_vcpu(vcpu, &uc) == UCALL_DONE,
 			    "guest did not finish");
 	}
 	TEST_ASSERT(fd < 0, "the guest never ran with host PEBS active");
-	kvm_vm_free(vm);
 }
 
-static const struct variant basic = { false, false, false };
-static const struct variant host = { true, false, false };
-static const struct variant lbr_unowned = { false, true, false };
-static const struct variant lbr_owned = { false, true, true };
-
-static const struct pmu_ext_case cases[] = {
-	{ "guest_pebs_record", test_variant, &basic },
-	{ "no_guest_pebs_while_host_pebs", test_variant, &host },
-	{ "no_lbr_data_without_guest_lbr", test_variant, &lbr_unowned },
-	{ "lbr_data_with_guest_lbr", test_variant, &lbr_owned },
-};
-
-int main(void)
+int main(int argc, char *argv[])
 {
 	const struct kvm_cpuid_entry2 *leaf1;
 
@@ -336,5 +340,5 @@ int main(void)
 		       perf_caps & PERF_CAP_PEBS_BASELINE ? ", adaptive" : "",
 		       host_depth);
 
-	return pmu_ext_run_cases(cases, ARRAY_SIZE(cases));
+	return test_harness_run(argc, argv);
 }

@@ -19,7 +19,10 @@
  *    and read it back.
  * RDPMC is checked again through KVM's emulator when
  * kvm.force_emulation_prefix is on.
+ *
+ * One case per EDX[4:0] (the harness's variants).
  */
+#include "pmu_ext_compat.h"
 #include "pmu_ext.h"
 
 /* IA32_FIXED_CTR0..6 are MSRs 0x309..0x30f. */
@@ -30,6 +33,7 @@
 
 static struct pmu_ext_cpuid_0a supported;
 static u32 host_fixed;
+static unsigned int host_prefix;	/* contiguous from counter 0 */
 static bool guest_fep;
 
 static void guest_absent(unsigned int i)
@@ -140,45 +144,63 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static void run_pair(u8 nr, u32 ecx)
+/* @vcpu runs the version-5 guest with CPUID.0AH EDX[4:0] = @nr, ECX = @ecx. */
+static void run_pair(struct kvm_vcpu *vcpu, u8 nr, u32 ecx)
 {
 	struct pmu_ext_cpuid_0a e = supported;
-	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm;
 
 	e.eax = (e.eax & ~0xffu) | 5;
 	e.ecx = ecx;
 	e.edx = (e.edx & ~0x1fu) | nr;
 
-	vm = pmu_ext_vm_create(&vcpu, guest_code);
-	sync_global_to_guest(vm, guest_fep);
+	vcpu_arch_set_entry_point(vcpu, guest_code);
+	sync_global_to_guest(vcpu->vm, guest_fep);
 	pmu_ext_set_cpuid_0a(vcpu, &e);
 	pmu_ext_run_to_done(vcpu);
-	kvm_vm_free(vm);
 }
 
-/* One case per EDX[4:0]; within it, every ECX made of host counters. */
-static void test_edx(const void *arg)
+FIXTURE_VARIANT(pmu) {
+	u8 nr_fixed;	/* EDX[4:0] */
+};
+
+/* Up to the highest count whose counters all have an MSR (IA32_FIXED_CTR6). */
+FIXTURE_VARIANT_ADD(pmu, edx_0) { .nr_fixed = 0 };
+FIXTURE_VARIANT_ADD(pmu, edx_1) { .nr_fixed = 1 };
+FIXTURE_VARIANT_ADD(pmu, edx_2) { .nr_fixed = 2 };
+FIXTURE_VARIANT_ADD(pmu, edx_3) { .nr_fixed = 3 };
+FIXTURE_VARIANT_ADD(pmu, edx_4) { .nr_fixed = 4 };
+FIXTURE_VARIANT_ADD(pmu, edx_5) { .nr_fixed = 5 };
+FIXTURE_VARIANT_ADD(pmu, edx_6) { .nr_fixed = 6 };
+FIXTURE_VARIANT_ADD(pmu, edx_7) { .nr_fixed = 7 };
+
+/* Every ECX made of host counters, with this EDX[4:0]. */
+TEST_F(pmu, every_ecx)
 {
-	u8 nr = (u8)(uintptr_t)arg;
+	u8 nr = variant->nr_fixed;
 	u32 ecx = host_fixed;
-	unsigned int pairs = 0;
+	unsigned int pairs = 1;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
 
-	for (;;) {
-		run_pair(nr, ecx);
-		pairs++;
-		if (!ecx)
-			break;
+	if (nr > host_prefix)
+		SKIP(return, "feature absent: KVM has %u contiguous fixed counters",
+		     host_prefix);
+
+	/* CPUID is fixed once a vCPU ran: each other ECX gets a VM of its own. */
+	run_pair(self->vcpu, nr, ecx);
+	while (ecx) {
 		ecx = (ecx - 1) & host_fixed;
+		vm = pmu_ext_vm_create(&vcpu);
+		run_pair(vcpu, nr, ecx);
+		kvm_vm_free(vm);
+		pairs++;
 	}
-	printf("EDX[4:0] = %u: %u ECX bitmaps checked\n", nr, pairs);
+	ksft_print_msg("EDX[4:0] = %u: %u ECX bitmaps checked\n", nr, pairs);
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
-	static struct pmu_ext_case cases[PMU_EXT_MAX_FIXED + 1];
-	static char names[PMU_EXT_MAX_FIXED + 1][48];
-	unsigned int i, prefix = 0;
+	unsigned int i;
 
 	pmu_ext_require(5, &supported);
 
@@ -189,17 +211,11 @@ int main(void)
 			host_fixed |= BIT(i);
 	if (!host_fixed)
 		pmu_ext_skip("feature absent: KVM reports no fixed counter");
-	while (prefix < PMU_EXT_MAX_FIXED && (host_fixed & BIT(prefix)))
-		prefix++;
+	while (host_prefix < PMU_EXT_MAX_FIXED && (host_fixed & BIT(host_prefix)))
+		host_prefix++;
 	guest_fep = pmu_ext_fep_enabled();
 	ksft_print_msg("host fixed counters 0x%x, forced emulation %s\n",
 		       host_fixed, guest_fep ? "on" : "off");
 
-	for (i = 0; i <= prefix; i++) {
-		snprintf(names[i], sizeof(names[i]), "v5_edx_%u_every_ecx", i);
-		cases[i].name = names[i];
-		cases[i].fn = test_edx;
-		cases[i].arg = (const void *)(uintptr_t)i;
-	}
-	return pmu_ext_run_cases(cases, prefix + 1);
+	return test_harness_run(argc, argv);
 }
