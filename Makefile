@@ -10,6 +10,7 @@
 #   make install              modules_install against KDIR
 #   make dkms-install         register, build and install with DKMS (KVER)
 #   make dkms-remove          remove it from DKMS again
+#   make deb                  the Debian package, in .build/deb
 #
 # Kbuild holds the object lists; this file only drives kbuild.
 
@@ -17,7 +18,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell cat VERSION)
 
 .PHONY: all modules clean deps check kunit user fuzz bench install \
-	dkms-conf dkms-install dkms-remove
+	dkms-conf dkms-install dkms-remove deb
 
 all: modules
 
@@ -87,3 +88,7 @@ dkms-remove:
 		dkms remove -m kvm_vpmu_ext -v $(VERSION) --all; \
 	fi
 	rm -rf $(DKMS_SRC)
+
+# Writes under .build (or OUT) only: the checkout stays clean.
+deb:
+	scripts/deb.sh $(or $(OUT),.build/deb)
