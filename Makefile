@@ -11,6 +11,7 @@
 #   make dkms-install         register, build and install with DKMS (KVER)
 #   make dkms-remove          remove it from DKMS again
 #   make deb                  the Debian package, in .build/deb
+#   make docs                 the HTML documentation, in .build/docs
 #
 # Kbuild holds the object lists; this file only drives kbuild.
 
@@ -18,7 +19,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell cat VERSION)
 
 .PHONY: all modules clean deps check kunit user fuzz bench install \
-	dkms-conf dkms-install dkms-remove deb
+	dkms-conf dkms-install dkms-remove deb docs
 
 all: modules
 
@@ -89,6 +90,9 @@ dkms-remove:
 	fi
 	rm -rf $(DKMS_SRC)
 
-# Writes under .build (or OUT) only: the checkout stays clean.
+# Both write under .build (or OUT) only: the checkout stays clean.
 deb:
 	scripts/deb.sh $(or $(OUT),.build/deb)
+
+docs:
+	scripts/docs.sh $(or $(OUT),.build/docs)
