@@ -8,7 +8,10 @@
 #   make kunit K=6.12         KUnit in one kernel only
 #   make user                 the core in userspace, fuzzers, benchmarks
 #   make install              modules_install against KDIR
-#   make dkms-install         register, build and install with DKMS
+#   make dkms-install         register, build and install with DKMS (KVER)
+#   make dkms-remove          remove it from DKMS again
+#   make deb                  the Debian package, in .build/deb
+#   make docs                 the HTML documentation, in .build/docs
 #
 # Kbuild holds the object lists; this file only drives kbuild.
 
@@ -16,7 +19,7 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 VERSION := $(shell cat VERSION)
 
 .PHONY: all modules clean deps check kunit user fuzz bench install \
-	dkms-install dkms-remove
+	dkms-conf dkms-install dkms-remove deb docs
 
 all: modules
 
@@ -49,17 +52,47 @@ fuzz:
 bench:
 	$(MAKE) -C tests/user bench
 
-# DKMS builds from /usr/src/kvm_vpmu_ext-$(VERSION); dkms.conf is made
-# from dkms.conf.in so the version lives in one place (VERSION).
+# DKMS builds from /usr/src/kvm_vpmu_ext-$(VERSION), which holds what
+# kbuild reads and a dkms.conf made from dkms.conf.in, so that the version
+# lives in one place (VERSION).  A checkout must not overwrite what a
+# package of the same sources installed there.
+KVER ?= $(shell uname -r)
+DKMS_SRC := /usr/src/kvm_vpmu_ext-$(VERSION)
+DKMS_FILES := Kbuild Makefile VERSION src include
+DKMS_CONF ?= /dev/stdout
+
+dkms-conf:
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf.in >$(DKMS_CONF)
+
+define dkms-not-packaged
+	@if dpkg-query -S $(DKMS_SRC) >/dev/null 2>&1; then \
+		echo "$(DKMS_SRC) belongs to the kvm-vpmu-ext-dkms package: remove that instead" >&2; \
+		exit 1; \
+	fi
+endef
+
 dkms-install:
-	rm -rf /usr/src/kvm_vpmu_ext-$(VERSION)
-	mkdir -p /usr/src/kvm_vpmu_ext-$(VERSION)
-	cp -r Kbuild Makefile VERSION src include /usr/src/kvm_vpmu_ext-$(VERSION)/
-	sed 's/@VERSION@/$(VERSION)/' dkms.conf.in > /usr/src/kvm_vpmu_ext-$(VERSION)/dkms.conf
+	$(dkms-not-packaged)
+	if [ -d /var/lib/dkms/kvm_vpmu_ext/$(VERSION) ]; then \
+		dkms remove -m kvm_vpmu_ext -v $(VERSION) --all; \
+	fi
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r $(DKMS_FILES) $(DKMS_SRC)/
+	$(MAKE) --no-print-directory dkms-conf DKMS_CONF=$(DKMS_SRC)/dkms.conf
 	dkms add -m kvm_vpmu_ext -v $(VERSION)
-	dkms build -m kvm_vpmu_ext -v $(VERSION)
-	dkms install -m kvm_vpmu_ext -v $(VERSION)
+	dkms install -m kvm_vpmu_ext -v $(VERSION) -k $(KVER)
 
 dkms-remove:
-	dkms remove -m kvm_vpmu_ext -v $(VERSION) --all
-	rm -rf /usr/src/kvm_vpmu_ext-$(VERSION)
+	$(dkms-not-packaged)
+	if [ -d /var/lib/dkms/kvm_vpmu_ext/$(VERSION) ]; then \
+		dkms remove -m kvm_vpmu_ext -v $(VERSION) --all; \
+	fi
+	rm -rf $(DKMS_SRC)
+
+# Both write under .build (or OUT) only: the checkout stays clean.
+deb:
+	scripts/deb.sh $(or $(OUT),.build/deb)
+
+docs:
+	scripts/docs.sh $(or $(OUT),.build/docs)

@@ -11,7 +11,10 @@
 # both Debian header packages with W=1 and sparse, and its refusal in both
 # Debian kernels; for each KUnit kernel, the modules with W=1 and sparse,
 # a QEMU TCG boot that loads the KUnit module and the product module,
-# judged by ktap.py, the live hook test and the selftests.  The steps run
+# judged by ktap.py, the live hook test and the selftests; the docs
+# (Sphinx, warnings as errors), the refusal list of the admin guide
+# against the sources, the Debian package end to end and the documented
+# commands (scripts/pkgtest.py; these two need root).  The steps run
 # in three lanes at once (one per kernel, one for the rest): QEMU TCG runs
 # single-threaded and most steps use one core.  Every step runs even after
 # one fails; the last line is 'N passed, N failed', where N counts KUnit
@@ -231,6 +234,10 @@ lane_rest() {
 			step "ibt-$series" ibtcheck "$series"
 	done
 	step distro "$top/scripts/live.sh" --distro "$work/distro" "6.1:$work/hdr-6.1" "6.12:$work/hdr-6.12"
+	step docs "$top/scripts/docs.sh" "$work/docs"
+	step refusals python3 "$top/scripts/refusals.py" check
+	step deb python3 "$top/scripts/pkgtest.py" deb "$work/deb" --summary "$work/deb.summary"
+	step doctest python3 "$top/scripts/pkgtest.py" doc "$work/doctest" --summary "$work/doctest.summary"
 }
 
 for series in $kernels; do
@@ -249,6 +256,8 @@ if [ -z "$only_kunit" ]; then
 		[ -f "$f" ] && grep -hE '^loop: |^live: [0-9]+ cycles|^ktap: suites' "$f" |
 			sed "s|^|$(basename "$f" .log): |"
 	done
+	[ -f "$work/deb.log" ] && grep -h '^deb: built ' "$work/deb.log"
+	[ -f "$work/doctest.log" ] && grep -h '^doc: NOT RUN ' "$work/doctest.log"
 	for f in "$work"/selftests-[0-9]*.log; do
 		[ -f "$f" ] && sed -n '/^selftests (/,$p' "$f"
 	done

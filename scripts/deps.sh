@@ -17,6 +17,8 @@ pkgs=(
 	sparse python3 clang valgrind git dkms
 	# lint of the selftest scripts and the bare-metal CI workflow
 	shellcheck yamllint
+	# the Debian package (make deb) and the docs (make docs)
+	debhelper dh-dkms python3-sphinx
 )
 
 sudo=

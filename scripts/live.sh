@@ -19,6 +19,10 @@
 #       headers) must refuse with one line naming kvm_intel and leave kvm
 #       unloadable.
 #
+#   scripts/live.sh --image KVER
+#       Print the directory of Debian's linux-image-KVER, unpacked into the
+#       cache as for --distro (fetched once).  The doc test boots it too.
+#
 # Exit status 0 when every check passed.  LIVE_CYCLES sets the number of
 # load/unload cycles of the stress phase: 20 by default (about 1 s each
 # under single-threaded TCG, see Documentation/hook.rst); the issue asks
@@ -173,6 +177,12 @@ RUN
 	say "distro $kver: VM ran $((SECONDS - t)) s (exit $rc), console in $log"
 	judge "$log" "$series" distro && [ $rc = 0 ]
 }
+
+if [ "${1:-}" = --image ]; then
+	mkdir -p "$cache"
+	distro_image "${2:?usage: live.sh --image KVER}"
+	exit
+fi
 
 if [ "${1:-}" = --distro ]; then
 	work=${2:?usage: live.sh --distro WORKDIR SERIES[:MODDIR]...}
