@@ -27,8 +27,7 @@
 #include <vpmu/counter.h>
 
 #include "callgrind.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "compat.h"
 
 /* The 6.1 and 6.12 policies, on the same fields as KVM's struct kvm_pmc. */
 struct ref_pmc {

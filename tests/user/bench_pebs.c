@@ -21,6 +21,7 @@
 #include <vpmu/pebs.h>
 
 #include "callgrind.h"
+#include "compat.h"
 
 #define GP(n)		VPMU_BIT_ULL(n)
 #define ALL		(VPMU_GENMASK_ULL(7, 0) | VPMU_GENMASK_ULL(34, 32))
@@ -29,10 +30,6 @@
 #define GUEST_DS	0xffffc90000400000ULL
 #define GUEST_CFG	VPMU_PEBS_DATA_CFG_MEMINFO
 #define IR_CALLS	200000L
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-/* GCC (cc): neither inlined nor specialised for the call site. */
-#define noinline	__attribute__((noipa))
 
 struct scenario {
 	const char *name;

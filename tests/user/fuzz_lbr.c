@@ -28,7 +28,6 @@
 #define DBG_LBR		VPMU_DEBUGCTL_LBR
 #define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
 #define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* The reference: architecture, policy bookkeeping and glue state. */
 struct ref {

@@ -37,11 +37,12 @@
 #include <vpmu/lbr.h>
 #include <vpmu/msr.h>
 
+#include "compat.h"
+
 #define DBG_LBR		VPMU_DEBUGCTL_LBR
 #define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
 #define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
 #define ST_OVF_PMC0	VPMU_BIT_ULL(0)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Whose records the hardware LBR stack holds. */
 enum sim_owner {
