@@ -47,8 +47,6 @@
  * @VPMU_LBR_EV_SCHED_OUT: the vCPU thread is scheduled out
  * @VPMU_LBR_EV_SCHED_IN: the vCPU thread is scheduled in; the one place
  *	where the machine releases the event (besides vCPU reset)
- * @VPMU_LBR_EV_PV_HINT: the guest's paravirtual hint: value non-zero
- *	means "my LBR stack is in use", zero means "I am done with it"
  * @VPMU_LBR_EV_RESET: vCPU reset
  */
 enum vpmu_lbr_event_type {
@@ -59,14 +57,13 @@ enum vpmu_lbr_event_type {
 	VPMU_LBR_EV_STATUS_SET,
 	VPMU_LBR_EV_SCHED_OUT,
 	VPMU_LBR_EV_SCHED_IN,
-	VPMU_LBR_EV_PV_HINT,
 	VPMU_LBR_EV_RESET,
 };
 
 /**
  * struct vpmu_lbr_event - one input of the machine
  * @type: what happened
- * @value: the MSR value or hint for the types that carry one, else ignored
+ * @value: the MSR value for the types that carry one, else ignored
  */
 struct vpmu_lbr_event {
 	enum vpmu_lbr_event_type type;
@@ -75,67 +72,23 @@ struct vpmu_lbr_event {
 
 /**
  * enum vpmu_lbr_policy - when the vLBR event is released
- *
- * Every policy releases only at SCHED_IN (or vCPU reset).  All but
- * UPSTREAM never release while the guest reads DEBUGCTL.LBR set or the
- * stack is frozen.
- *
- * @VPMU_LBR_POLICY_UPSTREAM: release at sched-in when the DEBUGCTL that
- *	hardware holds in guest context has LBR clear: today's KVM, even
- *	while the stack is frozen (a version 4 freeze clears LBR in hardware
- *	while the guest still reads it set).  Kept for comparison in the
- *	simulator and the tests; the module refuses to run with it.
- * @VPMU_LBR_POLICY_FREEZE_AWARE: UPSTREAM, but never while the stack is
- *	frozen (legacy or streamlined).
- * @VPMU_LBR_POLICY_PV: FREEZE_AWARE, and only after the guest's PV hint
- *	said "inactive"; a guest that never sent a hint counts as active.
- *	An "inactive" hint stands until the next hint: a guest that uses
- *	LBR again must say "active" before it does, or a sched-in that
- *	finds DEBUGCTL.LBR clear while it reads the stack may release it.
- * @VPMU_LBR_POLICY_HYSTERESIS: FREEZE_AWARE, and only at the K-th
- *	consecutive idle sched-in: one with DEBUGCTL.LBR clear, no freeze,
- *	and no LBR activity the machine saw since the previous sched-in.
- *	No timer: only sched-ins count.
+ * @VPMU_LBR_POLICY_FREEZE_AWARE: at every quiet sched-in
+ *	(vpmu_lbr_quiet()); for comparison only
+ * @VPMU_LBR_POLICY_HYSTERESIS: at the K-th consecutive idle sched-in:
+ *	quiet, and no LBR activity the machine saw since the previous one
  * @VPMU_LBR_POLICY_NR: number of policies, not a policy
+ *
+ * Neither releases but at a sched-in (or vCPU reset), nor while the guest
+ * reads DEBUGCTL.LBR set or the stack is frozen.
  */
 enum vpmu_lbr_policy {
-	VPMU_LBR_POLICY_UPSTREAM,
 	VPMU_LBR_POLICY_FREEZE_AWARE,
-	VPMU_LBR_POLICY_PV,
 	VPMU_LBR_POLICY_HYSTERESIS,
 	VPMU_LBR_POLICY_NR,
 };
 
-/*
- * The default policy, from tests/user/sim_lbr.c (8 traces, each with PMU
- * versions 2 and 4; no policy leaks in any):
- *
- *   policy        save/restores  lost reads
- *   UPSTREAM               3576         672
- *   FREEZE_AWARE           3576         408
- *   PV                     3716           0
- *   HYSTERESIS (K=2)       3667           0
- *
- * UPSTREAM loses records in the five-step seed sequence and whenever the
- * vCPU is preempted inside a PMI handler.  FREEZE_AWARE fixes those, but
- * still loses when the guest clears DEBUGCTL.LBR itself to read the stack
- * (context-switch path) and is preempted meanwhile.  PV loses nothing
- * only with a guest driver that sends the hint, which no guest has today;
- * without one it never releases (one save/restore per context switch for
- * the vCPU's lifetime).  HYSTERESIS loses nothing with any guest, for 2.5%
- * more save/restores than UPSTREAM: K + 1 sched-ins after each use.
- */
+/* Documentation/design.rst, "Release policy", says why these two. */
 #define VPMU_LBR_POLICY_DEFAULT		VPMU_LBR_POLICY_HYSTERESIS
-
-/*
- * Default K of the HYSTERESIS policy.  The sched-in that ends a slice
- * with LBR activity never counts as idle, so a guest that clears
- * DEBUGCTL.LBR and then reads the (passed-through) stack keeps it across
- * up to K preemptions; the event lives K + 1 sched-ins after the last
- * activity.  In the simulator's sweep K = 1 loses the reads that span two
- * preemptions (42), K = 2 loses none, and each step of K costs one more
- * save/restore per use of LBR.
- */
 #define VPMU_LBR_HYSTERESIS_K_DEFAULT	2
 /* K is kept in a u8. */
 #define VPMU_LBR_HYSTERESIS_K_MAX	255
@@ -154,7 +107,6 @@ enum vpmu_lbr_policy {
  * @legacy_frozen: a PMI cleared DEBUGCTL.LBR (versions 2-3) and the guest
  *	has not set it again since
  * @lbr_frz: GLOBAL_STATUS.LBR_FRZ as the guest sees it (version 4+)
- * @pv_active: the last PV hint (true until the guest sends one)
  * @active_slice: LBR activity seen since the last sched-in: an
  *	intercepted LBR MSR access, a DEBUGCTL write with LBR set before or
  *	after, a PMI that froze the stack, a change of LBR_FRZ
@@ -172,7 +124,6 @@ struct vpmu_lbr {
 	bool passthrough;
 	bool legacy_frozen;
 	bool lbr_frz;
-	bool pv_active;
 	bool active_slice;
 	u64 guest_debugctl;
 };
@@ -217,8 +168,8 @@ struct vpmu_lbr_effects {
  * @pmu_version: architectural PMU version of the guest, any value
  * @policy: release policy; an unknown value selects VPMU_LBR_POLICY_DEFAULT
  *
- * The result has no event, intercepted MSRs, DEBUGCTL 0, no freeze, the
- * PV hint "active" and K = VPMU_LBR_HYSTERESIS_K_DEFAULT.
+ * The result has no event, intercepted MSRs, DEBUGCTL 0, no freeze and
+ * K = VPMU_LBR_HYSTERESIS_K_DEFAULT.
  */
 void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 		   enum vpmu_lbr_policy policy);
@@ -228,8 +179,8 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
  * parameter spells it
  * @policy: any value
  *
- * Return: "upstream", "freeze_aware", "pv" or "hysteresis"; NULL for a
- * value that is no policy.
+ * Return: "freeze_aware" or "hysteresis"; NULL for a value that is no
+ * policy.
  */
 const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy);
 
@@ -274,10 +225,33 @@ int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k);
  * restores the initial state (version, policy and K are kept).  Status
  * writes touch LBR_FRZ from version 4 only, and PMIs freeze from version 2
  * only.  Whenever hardware would record with LBR set and no event exists
- * (an UPSTREAM release while frozen, then a resume), the event is created.
- * An unknown event type changes nothing.
+ * (a release forced by vpmu_lbr_sched_in() while frozen, then a resume),
+ * the event is created.  An unknown event type changes nothing.
  */
 void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
 		   struct vpmu_lbr_effects *out);
+
+/**
+ * vpmu_lbr_quiet() - may a release policy give the stack up now?
+ * @l: an initialized state
+ *
+ * Return: true iff the guest reads DEBUGCTL.LBR clear and no freeze
+ * (legacy or LBR_FRZ) holds its stack.
+ */
+bool vpmu_lbr_quiet(const struct vpmu_lbr *l);
+
+/**
+ * vpmu_lbr_sched_in() - a sched-in whose release the caller decides
+ * @l: the vCPU's state, updated
+ * @release: release the event, if it exists, whatever @l's policy says
+ * @out: filled completely with the effects of this step
+ *
+ * VPMU_LBR_EV_SCHED_IN with the policy's verdict replaced by @release;
+ * idle sched-ins are counted as usual.  The module releases by its
+ * policy only; this is how release rules it does not ship (today's KVM,
+ * a paravirtual hint) are measured against it in tests/user/sim_lbr.c.
+ */
+void vpmu_lbr_sched_in(struct vpmu_lbr *l, bool release,
+		       struct vpmu_lbr_effects *out);
 
 #endif /* VPMU_LBR_H */

@@ -72,16 +72,15 @@ static void lbr_test_init(struct kunit *test)
 {
 	struct vpmu_lbr l;
 
-	vpmu_lbr_init(&l, 4, VPMU_LBR_POLICY_PV);
+	vpmu_lbr_init(&l, 4, VPMU_LBR_POLICY_FREEZE_AWARE);
 	KUNIT_EXPECT_EQ(test, l.version, 4);
-	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_PV);
+	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_FREEZE_AWARE);
 	KUNIT_EXPECT_EQ(test, l.hysteresis_k, VPMU_LBR_HYSTERESIS_K_DEFAULT);
 	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 0);
 	KUNIT_EXPECT_FALSE(test, l.event);
 	KUNIT_EXPECT_FALSE(test, l.passthrough);
 	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
 	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-	KUNIT_EXPECT_TRUE(test, l.pv_active);
 	KUNIT_EXPECT_FALSE(test, l.active_slice);
 	KUNIT_EXPECT_EQ(test, l.guest_debugctl, 0ULL);
 }
@@ -94,19 +93,16 @@ static void lbr_test_init_unknown_policy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_DEFAULT);
 	vpmu_lbr_init(&l, 2, (enum vpmu_lbr_policy)77);
 	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_DEFAULT);
-	vpmu_lbr_init(&l, 2, VPMU_LBR_POLICY_UPSTREAM);
-	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_UPSTREAM);
+	vpmu_lbr_init(&l, 2, VPMU_LBR_POLICY_FREEZE_AWARE);
+	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_FREEZE_AWARE);
 }
 
 /* The names the lbr_policy parameter accepts; nothing for a non-policy. */
 static void lbr_test_policy_name(struct kunit *test)
 {
-	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_UPSTREAM),
-			   "upstream");
 	KUNIT_EXPECT_STREQ(test,
 			   vpmu_lbr_policy_name(VPMU_LBR_POLICY_FREEZE_AWARE),
 			   "freeze_aware");
-	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_PV), "pv");
 	KUNIT_EXPECT_STREQ(test,
 			   vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS),
 			   "hysteresis");
@@ -126,7 +122,8 @@ static void lbr_test_policy_from_name(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name(""), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("hyst"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("hysteresis "), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("PV"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("upstream"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("pv"), -EINVAL);
 	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("freeze-aware"), -EINVAL);
 }
 
@@ -220,7 +217,7 @@ static void lbr_test_sched_out_no_effect(struct kunit *test)
 	struct vpmu_lbr_effects e;
 	struct vpmu_lbr l;
 
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_UPSTREAM);
+	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_FREEZE_AWARE);
 	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
 	lbr_ev(&l, VPMU_LBR_EV_SCHED_OUT, 0, &e);
 	lbr_expect_quiet(test, &e);
@@ -492,47 +489,20 @@ static void lbr_test_status_ignored_below_v4(struct kunit *test)
 
 /* ---- policies ---------------------------------------------------------- */
 
-static void lbr_test_upstream(struct kunit *test)
+/* A release forced while frozen (a baseline's verdict) is obeyed. */
+static void lbr_test_forced_release_while_frozen(struct kunit *test)
 {
 	struct vpmu_lbr_effects e;
 	struct vpmu_lbr l;
 
-	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_UPSTREAM);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-
-	/* The PV hint means nothing to UPSTREAM. */
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 1);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-	KUNIT_EXPECT_FALSE(test, l.event);
-	KUNIT_EXPECT_FALSE(test, l.passthrough);
-
-	/* Nothing left to release. */
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* The next access brings it back. */
-	lbr_ev(&l, VPMU_LBR_EV_MSR_ACCESS, 0, &e);
-	lbr_expect_create(test, &e);
-}
-
-/* Today's KVM releases a frozen stack: kept for comparison. */
-static void lbr_test_upstream_releases_frozen(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 3, VPMU_LBR_POLICY_UPSTREAM);
+	lbr_setup_on(&l, 3, VPMU_LBR_POLICY_HYSTERESIS);
 	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
+	vpmu_lbr_sched_in(&l, true, &e);
 	lbr_expect_release(test, &e);
 
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_UPSTREAM);
+	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_HYSTERESIS);
 	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
+	vpmu_lbr_sched_in(&l, true, &e);
 	lbr_expect_release(test, &e);
 	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
 	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
@@ -572,73 +542,6 @@ static void lbr_test_freeze_aware(struct kunit *test)
 	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
 	lbr_expect_release(test, &e);
 	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-}
-
-static void lbr_test_pv(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-	int i;
-
-	/* No hint yet counts as active: never released. */
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_PV);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	for (i = 0; i < 10; i++) {
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_quiet(test, &e);
-	}
-
-	/* Any non-zero hint is "active". */
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 2);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Inactive, but LBR set: kept. */
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_PV_HINT, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Inactive, but frozen: kept. */
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Inactive, LBR clear, not frozen: released at sched-in. */
-	lbr_do(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_OUT, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-}
-
-/* PV's hint never overrides a legacy freeze: the stack stays while frozen. */
-static void lbr_test_pv_legacy_freeze(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_PV);
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 0);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_TRUE(test, l.legacy_frozen);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_OUT, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-
-	/* The handler resumes, then the guest stops: now it goes. */
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-	KUNIT_EXPECT_FALSE(test, l.event);
 }
 
 static void lbr_test_hysteresis(struct kunit *test)
@@ -688,8 +591,7 @@ static void lbr_test_hysteresis_activity_restarts(struct kunit *test)
 	lbr_expect_quiet(test, &e);
 	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 1);
 
-	/* Neither is a PV hint nor a PMI that freezes nothing. */
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 1);
+	/* Neither is a PMI that freezes nothing. */
 	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
 	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
 	lbr_expect_release(test, &e);
@@ -740,7 +642,6 @@ struct lbr_seed_case {
 
 static const struct lbr_seed_case lbr_seed_cases[] = {
 	{ 2, VPMU_LBR_POLICY_FREEZE_AWARE }, { 4, VPMU_LBR_POLICY_FREEZE_AWARE },
-	{ 2, VPMU_LBR_POLICY_PV }, { 4, VPMU_LBR_POLICY_PV },
 	{ 2, VPMU_LBR_POLICY_HYSTERESIS }, { 4, VPMU_LBR_POLICY_HYSTERESIS },
 };
 
@@ -766,7 +667,6 @@ static void lbr_test_regression_5step_release_while_frozen(struct kunit *test)
 
 	lbr_setup_on(&l, c->version, c->policy);
 	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, 1), 0);
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 0);	/* even a "done" PV guest */
 	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);				/* 1 */
 	KUNIT_EXPECT_EQ(test, e.hw_debugctl & DBG_LBR, 0ULL);
 	/* 2: the MSRs are passed through, KVM sees no read. */
@@ -816,7 +716,7 @@ static const struct lbr_reset_case lbr_reset_cases[] = {
 	{ "lbr-on", 4, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON) }, 1,
 	  true, false, false },
-	{ "lbr-off-kept", 2, VPMU_LBR_POLICY_UPSTREAM,
+	{ "lbr-off-kept", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(DEBUGCTL_WRITE, DBG_LBR), LBR_EV(DEBUGCTL_WRITE, 0) }, 2,
 	  true, false, false },
 	{ "legacy-frozen", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
@@ -827,7 +727,7 @@ static const struct lbr_reset_case lbr_reset_cases[] = {
 	    LBR_EV(DEBUGCTL_WRITE, DBG_FRZ), LBR_EV(SCHED_OUT, 0),
 	    LBR_EV(SCHED_IN, 0) }, 5,
 	  true, true, false },
-	{ "streamlined-frozen", 4, VPMU_LBR_POLICY_PV,
+	{ "streamlined-frozen", 4, VPMU_LBR_POLICY_HYSTERESIS,
 	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0) }, 2,
 	  true, false, true },
 	{ "streamlined-frozen-lbr-off", 4, VPMU_LBR_POLICY_HYSTERESIS,
@@ -838,17 +738,10 @@ static const struct lbr_reset_case lbr_reset_cases[] = {
 	{ "frozen-no-event", 5, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(STATUS_SET, ST_LBR_FRZ) }, 1,
 	  false, false, true },
-	{ "upstream-released-frozen", 4, VPMU_LBR_POLICY_UPSTREAM,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0),
-	    LBR_EV(SCHED_OUT, 0), LBR_EV(SCHED_IN, 0) }, 4,
-	  false, false, true },
 	{ "released", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(DEBUGCTL_WRITE, DBG_LBR), LBR_EV(DEBUGCTL_WRITE, 0),
 	    LBR_EV(SCHED_IN, 0) }, 3,
 	  false, false, false },
-	{ "pv-inactive", 4, VPMU_LBR_POLICY_PV,
-	  { LBR_EV(DEBUGCTL_WRITE, DBG_LBR), LBR_EV(PV_HINT, 0) }, 2,
-	  true, false, false },
 	{ "hysteresis-counting", 4, VPMU_LBR_POLICY_HYSTERESIS,
 	  { LBR_EV(MSR_ACCESS, 0), LBR_EV(SCHED_IN, 0),
 	    LBR_EV(SCHED_IN, 0) }, 3,
@@ -856,7 +749,7 @@ static const struct lbr_reset_case lbr_reset_cases[] = {
 	{ "v0-event", 0, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(MSR_ACCESS, 0) }, 1,
 	  true, false, false },
-	{ "v1-pmi", 1, VPMU_LBR_POLICY_PV,
+	{ "v1-pmi", 1, VPMU_LBR_POLICY_FREEZE_AWARE,
 	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0) }, 2,
 	  true, false, false },
 };
@@ -903,7 +796,6 @@ static void lbr_test_reset_every_state(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, l.passthrough);
 	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
 	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-	KUNIT_EXPECT_TRUE(test, l.pv_active);
 	KUNIT_EXPECT_FALSE(test, l.active_slice);
 	KUNIT_EXPECT_EQ(test, l.guest_debugctl, 0ULL);
 
@@ -936,11 +828,8 @@ static struct kunit_case lbr_test_cases[] = {
 			 lbr_streamlined_gen_params),
 	KUNIT_CASE_PARAM(lbr_test_no_freeze, lbr_nofreeze_gen_params),
 	KUNIT_CASE_PARAM(lbr_test_status_ignored_below_v4, lbr_below4_gen_params),
-	KUNIT_CASE(lbr_test_upstream),
-	KUNIT_CASE(lbr_test_upstream_releases_frozen),
+	KUNIT_CASE(lbr_test_forced_release_while_frozen),
 	KUNIT_CASE(lbr_test_freeze_aware),
-	KUNIT_CASE(lbr_test_pv),
-	KUNIT_CASE(lbr_test_pv_legacy_freeze),
 	KUNIT_CASE(lbr_test_hysteresis),
 	KUNIT_CASE(lbr_test_hysteresis_activity_restarts),
 	KUNIT_CASE(lbr_test_hysteresis_never_while_used),

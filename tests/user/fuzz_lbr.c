@@ -10,10 +10,9 @@
  *  - no leak ever: the LBR MSRs are passed through only while the event
  *    exists, and hardware records (DEBUGCTL.LBR in guest context) only
  *    while it exists;
- *  - no release while frozen (legacy or streamlined), except UPSTREAM,
- *    which is today's KVM and releases by the hardware DEBUGCTL alone,
- *    and vCPU reset, which unfreezes first; releases only at sched-in
- *    or reset, by the exact rule of the policy;
+ *  - no release while frozen (legacy or streamlined), except at vCPU
+ *    reset, which unfreezes first; releases only at sched-in or reset, by
+ *    the exact rule of the policy;
  *  - the DEBUGCTL the guest reads is what it wrote, except that a legacy
  *    freeze clears LBR; LBR_FRZ is what the architecture says;
  *  - effects never contradict each other or the glue state (create and
@@ -39,7 +38,6 @@ struct ref {
 	bool legacy_frozen;
 	bool frz;		/* GLOBAL_STATUS.LBR_FRZ */
 	/* policy inputs */
-	bool pv_active;
 	bool activity;
 	unsigned int idle;
 	/* glue */
@@ -51,7 +49,7 @@ struct ref {
 
 static const char *const ev_name[] = {
 	"MSR_ACCESS", "DEBUGCTL_WRITE", "PMI", "STATUS_RESET", "STATUS_SET",
-	"SCHED_OUT", "SCHED_IN", "PV_HINT", "RESET", "UNKNOWN",
+	"SCHED_OUT", "SCHED_IN", "RESET", "UNKNOWN",
 };
 
 static bool ref_quiet(const struct ref *r)
@@ -99,9 +97,6 @@ static void ref_event(struct ref *r, const struct vpmu_lbr_event *ev)
 			r->activity = true;
 		}
 		break;
-	case VPMU_LBR_EV_PV_HINT:
-		r->pv_active = ev->value != 0;
-		break;
 	default:
 		break;
 	}
@@ -114,16 +109,9 @@ static bool ref_release_rule(struct ref *r)
 
 	r->idle = idle ? (r->idle < r->k ? r->idle + 1 : r->k) : 0;
 	r->activity = false;
-	switch (r->policy) {
-	case VPMU_LBR_POLICY_UPSTREAM:
-		return !(r->vmcs_debugctl & DBG_LBR);
-	case VPMU_LBR_POLICY_FREEZE_AWARE:
+	if (r->policy == VPMU_LBR_POLICY_FREEZE_AWARE)
 		return ref_quiet(r);
-	case VPMU_LBR_POLICY_PV:
-		return ref_quiet(r) && !r->pv_active;
-	default:
-		return ref_quiet(r) && r->idle >= r->k;
-	}
+	return ref_quiet(r) && r->idle >= r->k;
 }
 
 /*
@@ -145,7 +133,6 @@ static const char *check_step(struct ref *r, const struct vpmu_lbr_event *ev,
 		r->debugctl = 0;
 		r->legacy_frozen = false;
 		r->frz = false;
-		r->pv_active = true;
 		r->activity = false;
 		r->idle = 0;
 	}
@@ -170,7 +157,6 @@ static const char *check_step(struct ref *r, const struct vpmu_lbr_event *ev,
 	if (e->release_event != want_release)
 		return "release differs from the policy rule";
 	if (e->release_event && t != VPMU_LBR_EV_RESET &&
-	    r->policy != VPMU_LBR_POLICY_UPSTREAM &&
 	    (was_frozen || (r->debugctl & DBG_LBR)))
 		return "release while frozen or LBR set";
 
@@ -275,7 +261,6 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (k)
 			r.k = k;
 	}
-	r.pv_active = true;
 
 	while (fuzz_left(&in)) {
 		struct vpmu_lbr_event ev;
@@ -283,8 +268,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		const char *what;
 
 		b = fuzz_u8(&in);
-		/* A tenth of the event codes are not events at all. */
-		ev.type = (enum vpmu_lbr_event_type)(b % 10);
+		/* A ninth of the event codes are not events at all. */
+		ev.type = (enum vpmu_lbr_event_type)(b % 9);
 		ev.value = pick_value(&in, ev.type);
 		ref_event(&r, &ev);
 		vpmu_lbr_step(&l, &ev, &e);
@@ -292,7 +277,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		step++;
 		FUZZ_CHECK(!what,
 			   "%s (step %zu, event %s, version %u, policy %d, K %u)",
-			   what, step, ev_name[ev.type < 9 ? ev.type : 9],
+			   what, step, ev_name[ev.type < 8 ? ev.type : 8],
 			   r.version, r.policy, r.k);
 	}
 	return 0;

@@ -27,6 +27,14 @@
  * The effects are also checked against the architecture (guest-visible
  * DEBUGCTL and LBR_FRZ) and against each other.
  *
+ * Two of the four policies compared are the module's (enum
+ * vpmu_lbr_policy); two are baselines it does not ship, decided here at
+ * each sched-in and applied through vpmu_lbr_sched_in(): "upstream",
+ * today's KVM, releases whenever the DEBUGCTL hardware holds in guest
+ * context has LBR clear, frozen or not; "pv" releases only when the
+ * machine is quiet and the guest's last paravirtual hint said it is done
+ * with LBR (a guest that sent none counts as using it).
+ *
  * Exit status: 1 if any policy leaked, or any effect contradicted the
  * architecture or itself; 0 otherwise.
  */
@@ -93,8 +101,34 @@ struct sim_result {
 	unsigned long errors;	/* effects vs architecture or each other */
 };
 
+/* The policies compared: two baselines, two of the module's. */
+enum sim_policy {
+	SIM_UPSTREAM,
+	SIM_FREEZE_AWARE,
+	SIM_PV,
+	SIM_HYSTERESIS,
+	SIM_NR_POLICIES,
+};
+
+static const char *const sim_baseline_names[SIM_NR_POLICIES] = {
+	[SIM_UPSTREAM] = "upstream",
+	[SIM_PV] = "pv",
+};
+
+static const enum vpmu_lbr_policy sim_core_policy[SIM_NR_POLICIES] = {
+	[SIM_FREEZE_AWARE] = VPMU_LBR_POLICY_FREEZE_AWARE,
+	[SIM_HYSTERESIS] = VPMU_LBR_POLICY_HYSTERESIS,
+};
+
+static const char *sim_policy_name(enum sim_policy p)
+{
+	return sim_baseline_names[p] ?: vpmu_lbr_policy_name(sim_core_policy[p]);
+}
+
 struct sim_world {
 	u8 version;
+	enum sim_policy policy;
+	bool pv_active;		/* the guest's last PV hint ("pv" only) */
 	/* architecture */
 	u64 arch_debugctl;
 	bool arch_frz;
@@ -441,7 +475,7 @@ static void err(struct sim_world *w, const char *what)
 {
 	if (!w->r.errors)
 		fprintf(stderr, "sim_lbr: %s (policy %s, version %u)\n", what,
-			vpmu_lbr_policy_name(w->l.policy), w->version);
+			sim_policy_name(w->policy), w->version);
 	w->r.errors++;
 }
 
@@ -501,6 +535,27 @@ static void step(struct sim_world *w, enum vpmu_lbr_event_type type, u64 value)
 	struct vpmu_lbr_effects e;
 
 	vpmu_lbr_step(&w->l, &ev, &e);
+	apply(w, &e);
+}
+
+/* A sched-in: the module's policies decide themselves, baselines here. */
+static void step_sched_in(struct sim_world *w)
+{
+	struct vpmu_lbr_effects e;
+	bool release;
+
+	switch (w->policy) {
+	case SIM_UPSTREAM:
+		release = !(w->vmcs_debugctl & DBG_LBR);
+		break;
+	case SIM_PV:
+		release = vpmu_lbr_quiet(&w->l) && !w->pv_active;
+		break;
+	default:
+		step(w, VPMU_LBR_EV_SCHED_IN, 0);
+		return;
+	}
+	vpmu_lbr_sched_in(&w->l, release, &e);
 	apply(w, &e);
 }
 
@@ -574,7 +629,7 @@ static void sched_in(struct sim_world *w)
 			w->hw = w->saved_valid ? w->saved :
 				(struct sim_stack){ OWN_EMPTY, 0 };
 	}
-	step(w, VPMU_LBR_EV_SCHED_IN, 0);
+	step_sched_in(w);
 }
 
 static void run_op(struct sim_world *w, const struct sim_op *op)
@@ -605,7 +660,7 @@ static void run_op(struct sim_world *w, const struct sim_op *op)
 		step(w, VPMU_LBR_EV_PMI, 0);
 		break;
 	case OP_PV:
-		step(w, VPMU_LBR_EV_PV_HINT, op->arg);
+		w->pv_active = op->arg;
 		break;
 	case OP_SCHED_OUT:
 		sched_out(w);
@@ -625,20 +680,23 @@ static void run_op(struct sim_world *w, const struct sim_op *op)
 		w->arch_debugctl = 0;
 		w->arch_frz = false;
 		w->expect = 0;
+		w->pv_active = true;
 		step(w, VPMU_LBR_EV_RESET, 0);
 		break;
 	}
 }
 
 static struct sim_result simulate(const struct sim_trace *t, u8 ver,
-				  enum vpmu_lbr_policy policy, unsigned int k)
+				  enum sim_policy policy, unsigned int k)
 {
 	struct sim_world w;
 
 	memset(&w, 0, sizeof(w));
 	w.version = ver;
+	w.policy = policy;
+	w.pv_active = true;
 	w.running = true;
-	vpmu_lbr_init(&w.l, ver, policy);
+	vpmu_lbr_init(&w.l, ver, sim_core_policy[policy]);
 	if (vpmu_lbr_set_hysteresis(&w.l, k)) {
 		fprintf(stderr, "sim_lbr: K %u refused\n", k);
 		exit(2);
@@ -674,7 +732,7 @@ int main(void)
 {
 	static const unsigned int sweep_k[] = { 1, 2, 3, 4, 8 };
 	struct sim_trace traces[NR_TRACES][2];
-	struct sim_result total[VPMU_LBR_POLICY_NR];
+	struct sim_result total[SIM_NR_POLICIES];
 	int fail = 0;
 
 	memset(traces, 0, sizeof(traces));
@@ -694,13 +752,13 @@ int main(void)
 			char ver[8];
 
 			snprintf(ver, sizeof(ver), "v%u", sim_versions[v]);
-			for (int p = 0; p < VPMU_LBR_POLICY_NR; p++) {
+			for (int p = 0; p < SIM_NR_POLICIES; p++) {
 				struct sim_result r;
 
 				r = simulate(&traces[i][v], sim_versions[v], p,
 					     VPMU_LBR_HYSTERESIS_K_DEFAULT);
 				print_row(sim_traces[i].name, ver,
-					  vpmu_lbr_policy_name(p), &r);
+					  sim_policy_name(p), &r);
 				add(&total[p], &r);
 				if (r.leaked || r.errors)
 					fail = 1;
@@ -711,8 +769,8 @@ int main(void)
 	printf(SIM_HDR_FMT, "", "",
 	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
 	       "reads", "err");
-	for (int p = 0; p < VPMU_LBR_POLICY_NR; p++)
-		print_row("all", "", vpmu_lbr_policy_name(p), &total[p]);
+	for (int p = 0; p < SIM_NR_POLICIES; p++)
+		print_row("all", "", sim_policy_name(p), &total[p]);
 
 	printf("\nhysteresis K sweep, totals over all traces and versions\n");
 	printf(SIM_HDR_FMT, "K", "",
@@ -728,13 +786,13 @@ int main(void)
 				struct sim_result r;
 
 				r = simulate(&traces[i][v], sim_versions[v],
-					     VPMU_LBR_POLICY_HYSTERESIS,
+					     SIM_HYSTERESIS,
 					     sweep_k[ki]);
 				add(&sum, &r);
 			}
 		}
 		snprintf(kname, sizeof(kname), "K=%u", sweep_k[ki]);
-		print_row(kname, "", vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS), &sum);
+		print_row(kname, "", sim_policy_name(SIM_HYSTERESIS), &sum);
 		if (sum.leaked || sum.errors)
 			fail = 1;
 	}
