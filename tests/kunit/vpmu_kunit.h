@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the KUnit suites share.
+ */
+#ifndef VPMU_KUNIT_H
+#define VPMU_KUNIT_H
+
+#include <kunit/test.h>
+#include <linux/string.h>
+
+/* KUNIT_ARRAY_PARAM_DESC arrived in 6.6; 6.1 has the callback form only. */
+#ifndef KUNIT_ARRAY_PARAM_DESC
+#define KUNIT_ARRAY_PARAM_DESC(name, array, desc_member)		\
+	static void name##_desc(typeof(array[0]) *p, char *desc)	\
+	{								\
+		strscpy(desc, (*p).desc_member, KUNIT_PARAM_DESC_SIZE);	\
+	}								\
+	KUNIT_ARRAY_PARAM(name, array, name##_desc)
+#endif
+
+#endif /* VPMU_KUNIT_H */
