@@ -8,6 +8,8 @@
 
 #include <vpmu/counter.h>
 
+#include "vpmu_kunit.h"
+
 static const unsigned int vpmu_counter_widths[] = { 1, 32, 48, 64 };
 static const unsigned int vpmu_counter_model_widths[] = {
 	1, 2, 7, 31, 32, 33, 48, 63, 64
@@ -73,19 +75,20 @@ static void vpmu_counter_test_read(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, ~0ULL), mask - 1);
 
 	/* Pending emulated events are seen at once. */
-	c.emulated = 2;
+	vpmu_counter_add_emulated(&c, 2);
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), 1ULL & mask);
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 3), 4ULL & mask);
 
 	/* Emulated events beyond the range count mod 2^width. */
 	counter_init(&c, w, 5);
-	c.emulated = w == 64 ? ~0ULL : (mask + 1) * 3 + 2;
+	vpmu_counter_add_emulated(&c, w == 64 ? ~0ULL : (mask + 1) * 3 + 2);
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0),
 			(w == 64 ? 4ULL : 7ULL) & mask);
 
 	/* Reading consumes nothing. */
+	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0),
+			(w == 64 ? 4ULL : 7ULL) & mask);
 	KUNIT_EXPECT_EQ(test, c.counter, 5ULL & mask);
-	KUNIT_EXPECT_EQ(test, c.emulated, w == 64 ? ~0ULL : (mask + 1) * 3 + 2);
 }
 
 /*
@@ -99,268 +102,173 @@ static void vpmu_counter_test_fold_boundary(struct kunit *test)
 	u64 mask = test_mask(w);
 	const u64 bases[] = { 0, 1, mask / 2, mask - 1, mask };
 	struct vpmu_counter c;
-	unsigned int i, from_perf;
+	unsigned int i, from_perf, past;
 
-	for (i = 0; i < ARRAY_SIZE(bases); i++) {
-		for (from_perf = 0; from_perf < 2; from_perf++) {
-			u64 b = bases[i];
-			u64 cnt = from_perf ? 0 : b;
-			u64 perf = from_perf ? b : 0;
+	for (i = 0; i < ARRAY_SIZE(bases) * 2; i++) {
+		u64 b = bases[i / 2];
 
-			/* One short of the wrap. */
-			counter_init(&c, w, cnt);
-			vpmu_counter_add_emulated(&c, mask - b);
-			KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&c, perf),
-					       "base %llu", (unsigned long long)b);
-			KUNIT_EXPECT_EQ(test, c.counter, mask);
+		from_perf = i & 1;
+		/* 2^width - b + past events, 0..2 past the wrap. */
+		for (past = 0; past < 3; past++) {
+			/* Beyond a u64 at width 64: 2^64 - b + past >= 2^64. */
+			if (w == 64 && past > b)
+				break;
+			counter_init(&c, w, from_perf ? 0 : b);
+			vpmu_counter_add_emulated(&c, mask - b + past);
+			KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, from_perf ? b : 0),
+					    past > 0, "base %llu, %u past",
+					    (unsigned long long)b, past);
+			KUNIT_EXPECT_EQ(test, c.counter, (mask + past) & mask);
 			KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
-
-			/* 2^width - b events: not representable at b == 0, w == 64. */
-			if (w == 64 && b == 0)
-				continue;
-			counter_init(&c, w, cnt);
-			vpmu_counter_add_emulated(&c, mask - b + 1);
-			KUNIT_EXPECT_TRUE_MSG(test, vpmu_counter_fold(&c, perf),
-					      "base %llu", (unsigned long long)b);
-			KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-			/* One past it: 2^64 does not fit at b == 1 either. */
-			if (w == 64 && b == 1)
-				continue;
-			counter_init(&c, w, cnt);
-			vpmu_counter_add_emulated(&c, mask - b + 2);
-			KUNIT_EXPECT_TRUE_MSG(test, vpmu_counter_fold(&c, perf),
-					      "base %llu", (unsigned long long)b);
-			KUNIT_EXPECT_EQ(test, c.counter, 1ULL & mask);
 		}
 	}
 }
 
-/* A wrap the perf count makes alone is perf's: fold returns false. */
-static void vpmu_counter_test_fold_perf_wrap_alone(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	counter_init(&c, w, mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 1));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-	counter_init(&c, w, mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, ~0ULL));
-	KUNIT_EXPECT_EQ(test, c.counter, mask - 1);
-
-	/* Nothing counted at all. */
-	counter_init(&c, w, mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, mask);
-}
-
 /*
- * Seed bug: 6.1 bumps the counter, consumes the perf count and compares
- * with the value before both; when the perf count wrapped the counter in
- * the same window it raises a second overflow next to perf's.  Here the
- * wrap is perf's alone: fold returns false.
+ * One fold, from a given counter value, after some emulated events and
+ * with a perf count pending.  Values that depend on the width are
+ * written as a distance from 0 (A), from the top (T, mask - n) or as a
+ * number of whole ranges plus a rest (RG, k * 2^width + n); amounts as
+ * they are (X).
  */
-static void perf_wrap_and_emulated_event_in_one_window_one_overflow_from_perf(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
+enum { CV_NONE, CV_ABS, CV_TOP, CV_RANGES, CV_RAW };
 
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, 1);
-	/* Perf counted 3: mask + 3 wrapped to 2, the emulated event adds 1. */
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 3), 3ULL & mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 3));
-	KUNIT_EXPECT_EQ(test, c.counter, 3ULL & mask);
-	KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
-	/* And nothing is left over to be reported later. */
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-}
+struct cnt_val {
+	u8 kind;
+	u8 k;
+	u64 n;
+};
 
-/*
- * Seed bug: several emulated events between two checks can hide a wrap.
- * Five events from mask - 1 wrap once (width 1: from 0, twice): one
- * overflow, from us, whether they are folded together or one by one.
- */
-static void emulated_events_across_a_wrap_one_overflow_from_us(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	unsigned int i, overflows = 0;
-	struct vpmu_counter c;
+#define A(x)		{ CV_ABS, 0, (x) }
+#define T(x)		{ CV_TOP, 0, (x) }
+#define RG(k, x)	{ CV_RANGES, (k), (x) }
+#define X(x)		{ CV_RAW, 0, (x) }
 
-	counter_init(&c, w, mask - 1);
-	for (i = 0; i < 5; i++)
-		vpmu_counter_add_emulated(&c, 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 3ULL & mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
+/* Widths a row runs at, bits of vpmu_counter_widths[]. */
+#define W1		BIT(0)
+#define W_WIDE		(BIT(1) | BIT(2) | BIT(3))
+#define W_NARROW	(BIT(0) | BIT(1) | BIT(2))
+#define W64		BIT(3)
+#define W_ALL		(W1 | W_WIDE)
 
-	/* One window per event: one overflow per wrap. */
-	counter_init(&c, w, mask - 1);
-	for (i = 0; i < 5; i++) {
-		vpmu_counter_add_emulated(&c, 1);
-		overflows += vpmu_counter_fold(&c, 0);
-	}
-	KUNIT_EXPECT_EQ(test, overflows, w == 1 ? 2U : 1U);
-	KUNIT_EXPECT_EQ(test, c.counter, 3ULL & mask);
+struct cnt_fold_case {
+	const char *name;
+	u8 widths;
+	struct cnt_val start;
+	struct cnt_val emulated[5];	/* add_emulated() calls, in order */
+	struct cnt_val perf;
+	bool wrap;			/* fold's answer */
+	struct cnt_val counter;		/* the counter afterwards */
+};
 
+static const struct cnt_fold_case cnt_fold_cases[] = {
+	/* A wrap the perf count makes alone is perf's. */
+	{ "perf-wrap-alone", W_ALL, T(0), { }, X(1), false, A(0) },
+	{ "perf-wrap-to-below-start", W_ALL, T(0), { }, X(~0ULL), false, T(1) },
+	{ "nothing-counted", W_ALL, T(0), { }, X(0), false, T(0) },
+	/*
+	 * Seed bug: 6.1 bumps the counter, consumes the perf count and
+	 * compares with the value before both, so a perf wrap in the same
+	 * window gives a second overflow.  The wrap is perf's alone.
+	 */
+	{ "perf-wrap-and-emulated-event-in-one-window", W_ALL, T(0), { X(1) },
+	  X(3), false, A(3) },
+	/* Seed bug: five events from mask - 1 wrap once, seen at one fold. */
+	{ "emulated-events-across-a-wrap", W_ALL, T(1),
+	  { X(1), X(1), X(1), X(1), X(1) }, X(0), true, A(3) },
 	/* Perf counting in the same window does not hide ours. */
-	counter_init(&c, w, mask - 3);
-	vpmu_counter_add_emulated(&c, 2);
-	vpmu_counter_add_emulated(&c, 2);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 2));
-	KUNIT_EXPECT_EQ(test, c.counter, 2ULL & mask);
+	{ "perf-count-and-emulated-wrap", W_WIDE, T(3), { X(2), X(2) },
+	  X(2), true, A(2) },
+	/* The perf count wraps, and the emulated events wrap again. */
+	{ "perf-wrap-then-emulated-wrap", W_ALL, T(0), { T(0) }, X(2), true,
+	  A(0) },
+	{ "perf-wrap-then-one-short", W_ALL, T(0), { T(1) }, X(2), false, T(0) },
+	/*
+	 * More emulated events than the counter's range: a wrap even when
+	 * the value comes back to where it was.
+	 */
+	{ "one-range-of-events", W_NARROW, A(5), { RG(1, 0) }, X(0), true, A(5) },
+	{ "one-range-from-zero", W_NARROW, A(0), { RG(1, 0) }, X(0), true, A(0) },
+	{ "three-ranges-and-one", W_NARROW, A(5), { RG(3, 1) }, X(0), true, A(6) },
+	{ "a-range-in-pieces", W_NARROW, T(0), { T(0), A(1) }, X(1), true, A(0) },
+	/* At width 64, the largest count a u64 holds. */
+	{ "u64-max-from-zero", W64, A(0), { X(~0ULL) }, X(0), false, T(0) },
+	{ "u64-max-from-one", W64, A(1), { X(~0ULL) }, X(0), true, A(0) },
+	{ "u64-max-after-perf", W64, A(0), { X(~0ULL) }, X(~0ULL), true, T(1) },
+	/*
+	 * Pending events past 2^64 in total: counted mod 2^width, and a wrap
+	 * below width 64; at width 64 the documented limit, kept mod 2^64.
+	 */
+	{ "twice-u64-max", W_NARROW, A(0), { X(~0ULL), X(~0ULL) }, X(0), true,
+	  T(1) },
+	{ "twice-u64-max-at-64", W64, A(0), { X(~0ULL), X(~0ULL) }, X(0), false,
+	  T(1) },
+	{ "u64-max-plus-two", W_NARROW, A(0), { X(~0ULL), X(2) }, X(0), true,
+	  A(1) },
+	{ "u64-max-plus-two-at-64", W64, A(0), { X(~0ULL), X(2) }, X(0), false,
+	  A(1) },
+	{ "three-carries", W_NARROW, A(0), { X(~0ULL), X(~0ULL), X(~0ULL), X(2) },
+	  X(0), true, T(0) },
+	{ "three-carries-at-64", W64, A(0), { X(~0ULL), X(~0ULL), X(~0ULL), X(2) },
+	  X(0), false, T(0) },
+	/* Fold consumes: afterwards the value stays and nothing is pending. */
+	{ "fold-consumes", W_WIDE, A(0x2aaaaaaaaaaaULL), { X(12345) }, X(777),
+	  false, A(0x2aaaaaaaaaaaULL + 13122) },
+};
+
+#undef A
+#undef T
+#undef RG
+#undef X
+
+KUNIT_ARRAY_PARAM_DESC(cnt_fold, cnt_fold_cases, name);
+
+static u64 cnt_val(const struct cnt_val *v, u64 mask)
+{
+	switch (v->kind) {
+	case CV_ABS:
+		return v->n & mask;
+	case CV_TOP:
+		return (mask - v->n) & mask;
+	case CV_RANGES:
+		return (mask + 1) * v->k + v->n;
+	default:
+		return v->n;
+	}
 }
 
 /*
- * The perf count wraps the counter, and the emulated events on top wrap
- * it again: the second wrap is ours (true).
+ * What a fold must do at every width of the row: the value read before
+ * is the value after, emulated events leave nothing pending, a second
+ * fold with nothing new changes nothing.
  */
-static void vpmu_counter_test_perf_wrap_then_emulated_wrap(struct kunit *test)
+static void vpmu_counter_test_fold(struct kunit *test)
 {
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
+	const struct cnt_fold_case *p = test->param_value;
+	unsigned int i, k;
 
-	/* mask + 2 wraps to 1; 1 + mask == 2^width wraps again. */
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, mask);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 2));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
+	for (i = 0; i < ARRAY_SIZE(vpmu_counter_widths); i++) {
+		unsigned int w = vpmu_counter_widths[i];
+		u64 mask = test_mask(w), perf = cnt_val(&p->perf, mask);
+		u64 want = cnt_val(&p->counter, mask);
+		struct vpmu_counter c;
 
-	/* One event fewer: perf's wrap only. */
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, mask - 1);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 2));
-	KUNIT_EXPECT_EQ(test, c.counter, mask);
-}
-
-/*
- * More emulated events than the counter's range: a wrap even when the
- * value comes back to where it was (KVM 6.12 compares the value after
- * with the one before, and misses that).
- */
-static void vpmu_counter_test_emulated_beyond_range(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	if (w == 64) {
-		/* The largest count a u64 holds: wraps from every base but 0. */
-		counter_init(&c, w, 0);
-		vpmu_counter_add_emulated(&c, ~0ULL);
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-		KUNIT_EXPECT_EQ(test, c.counter, ~0ULL);
-
-		counter_init(&c, w, 1);
-		vpmu_counter_add_emulated(&c, ~0ULL);
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-		KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-		counter_init(&c, w, 0);
-		vpmu_counter_add_emulated(&c, ~0ULL);
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, ~0ULL));
-		KUNIT_EXPECT_EQ(test, c.counter, ~1ULL);
-		return;
+		if (!(p->widths & BIT(i)))
+			continue;
+		counter_init(&c, w, cnt_val(&p->start, mask));
+		for (k = 0; k < ARRAY_SIZE(p->emulated); k++)
+			if (p->emulated[k].kind != CV_NONE)
+				vpmu_counter_add_emulated(&c, cnt_val(&p->emulated[k], mask));
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&c, perf), want,
+				    "width %u: read before the fold", w);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, perf), p->wrap,
+				    "width %u: wrap", w);
+		KUNIT_EXPECT_EQ_MSG(test, c.counter, want, "width %u", w);
+		KUNIT_EXPECT_EQ_MSG(test, c.emulated, 0ULL, "width %u", w);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&c, 0),
+				       "width %u: second fold", w);
+		KUNIT_EXPECT_EQ_MSG(test, c.counter, want, "width %u", w);
 	}
-
-	/* Exactly 2^width events: the value is unchanged, one wrap. */
-	counter_init(&c, w, 5);
-	vpmu_counter_add_emulated(&c, mask + 1);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), 5ULL & mask);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 5ULL & mask);
-
-	/* From 0 too. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, mask + 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-	/* Three wraps and one event: still one overflow. */
-	counter_init(&c, w, 5);
-	vpmu_counter_add_emulated(&c, (mask + 1) * 3 + 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 6ULL & mask);
-
-	/* Added in pieces, with a perf count that wraps as well. */
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, mask);
-	vpmu_counter_add_emulated(&c, 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 1));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-}
-
-/* Pending emulated events past 2^64 in total (add_emulated carries). */
-static void vpmu_counter_test_emulated_past_u64(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	/* 2 * (2^64 - 1) = -2 mod 2^width. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), ~1ULL & mask);
-	if (w < 64) {
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	} else {
-		/*
-		 * Documented limit: at width 64 the number is kept mod 2^64,
-		 * and 2^64 - 2 from 0 does not wrap.
-		 */
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	}
-	KUNIT_EXPECT_EQ(test, c.counter, ~1ULL & mask);
-
-	/* 2^64 + 1 events: the carry leaves 1 in a u64, yet they wrap. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, 2);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), 1ULL & mask);
-	if (w < 64)
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	else
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 1ULL & mask);
-
-	/* A third carry once the number is already past 2^64. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, 2);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), ~0ULL & mask);
-	if (w < 64)
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	else
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, ~0ULL & mask);
-}
-
-/* fold consumes: the value is kept, nothing is pending afterwards. */
-static void vpmu_counter_test_fold_consumes(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-	u64 before;
-
-	counter_init(&c, w, mask / 3);
-	vpmu_counter_add_emulated(&c, 12345);
-	before = vpmu_counter_read(&c, 777);
-	vpmu_counter_fold(&c, 777);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), before);
-	KUNIT_EXPECT_EQ(test, c.counter, before);
-	KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, before);
 }
 
 /*
@@ -606,20 +514,7 @@ static struct kunit_case vpmu_counter_cases[] = {
 	KUNIT_CASE_PARAM(vpmu_counter_test_read, vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(vpmu_counter_test_fold_boundary,
 			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_fold_perf_wrap_alone,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(perf_wrap_and_emulated_event_in_one_window_one_overflow_from_perf,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(emulated_events_across_a_wrap_one_overflow_from_us,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_perf_wrap_then_emulated_wrap,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_emulated_beyond_range,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_emulated_past_u64,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_fold_consumes,
-			 vpmu_counter_width_gen_params),
+	KUNIT_CASE_PARAM(vpmu_counter_test_fold, cnt_fold_gen_params),
 	KUNIT_CASE_PARAM(guest_wrmsr_racing_pending_emulated_events,
 			 vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(vpmu_counter_test_period, vpmu_counter_width_gen_params),
