@@ -243,7 +243,9 @@ bool vpmu_lbr_quiet(const struct vpmu_lbr *l);
 /**
  * vpmu_lbr_sched_in() - a sched-in whose release the caller decides
  * @l: the vCPU's state, updated
- * @release: release the event, if it exists, whatever @l's policy says
+ * @release: release the event, if it exists, whatever @l's policy says,
+ *	unless hardware records into the stack (DEBUGCTL.LBR set in guest
+ *	context), which a release would leave to another owner
  * @out: filled completely with the effects of this step
  *
  * VPMU_LBR_EV_SCHED_IN with the policy's verdict replaced by @release;

@@ -208,7 +208,7 @@ void vpmu_lbr_sched_in(struct vpmu_lbr *l, bool release,
 {
 	*out = (struct vpmu_lbr_effects) { 0 };
 	vpmu_lbr_count_idle(l);
-	if (release)
+	if (release && !(vpmu_lbr_hw_debugctl(l) & VPMU_DEBUGCTL_LBR))
 		vpmu_lbr_release(l, out);
 	vpmu_lbr_finish(l, out);
 }

@@ -248,16 +248,14 @@ static const struct lbr_case lbr_cases[] = {
 		S(SCHED_IN, 0, 0, 0, 0),
 		S(SCHED_IN, 0, 0, 0, 0),
 		S(SCHED_IN, 0, FX_R, 0, 0) } },
-	{ "hysteresis-k1", { 4 }, 1, P_HY, {
+	{ "hysteresis-k1-then-k4", { 4 }, 1, P_HY, {
 		K(1, 0),
 		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
 		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
 		S(SCHED_IN, 0, 0, 0, 0),
-		S(SCHED_IN, 0, FX_R, 0, 0) } },
-	{ "hysteresis-k4", { 4 }, 1, P_HY, {
+		S(SCHED_IN, 0, FX_R, 0, 0),
 		K(4, 0),
-		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
-		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
 		S(SCHED_IN, 0, 0, 0, 0),
 		S(SCHED_IN, 0, 0, 0, 0),
 		S(SCHED_IN, 0, 0, 0, 0),
@@ -370,6 +368,12 @@ static const struct lbr_case lbr_cases[] = {
 		S(PMI, 0, FX_S, FRZ, ON),
 		X(OP_RELEASE, FX_R, FRZ, ON),
 		S(STATUS_RESET, ST_FRZ, FX_U | FX_C, ON, ON) } },
+	/* Never while hardware records into the stack. */
+	{ "forced-release-while-recording", { 2, 4 }, 2, P_ANY, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		X(OP_RELEASE, 0, ON, ON),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		X(OP_RELEASE, FX_R, 0, 0) } },
 	{ "forced-keep", { 4 }, 1, P_FA, {
 		S(MSR_ACCESS, 0, FX_C, 0, 0),
 		X(OP_KEEP, 0, 0, 0),

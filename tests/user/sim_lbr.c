@@ -546,7 +546,8 @@ static void step_sched_in(struct sim_world *w)
 
 	switch (w->policy) {
 	case SIM_UPSTREAM:
-		release = !(w->vmcs_debugctl & DBG_LBR);
+		/* Whenever hardware does not record: the core checks that. */
+		release = true;
 		break;
 	case SIM_PV:
 		release = vpmu_lbr_quiet(&w->l) && !w->pv_active;
