@@ -191,6 +191,24 @@ static void idle_tail(struct sim_trace *t, int n)
 	}
 }
 
+/* The guest starts using LBR, freezing on PMIs; a PV guest says so first. */
+static void use_begin(struct sim_trace *t, bool pv)
+{
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+}
+
+/* ...and stops, says so, and keeps being preempted @idle times. */
+static void use_end(struct sim_trace *t, bool pv, int idle)
+{
+	emit(t, OP_RUN, 0);
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, idle);
+}
+
 /*
  * End of a Linux-style PMI handler: ack the overflow; from version 4 the
  * ack clears LBR_FRZ and so resumes, before that the handler sets
@@ -225,9 +243,7 @@ static void gen_seed(struct sim_trace *t, u8 ver, bool pv)
 {
 	static const enum sim_owner gap[] = { OWN_EMPTY, OWN_HOST, OWN_B, OWN_HOST };
 
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (size_t i = 0; i < ARRAY_SIZE(gap); i++) {
 		pmi_read(t);
 		preempt(t, gap[i]);
@@ -235,11 +251,7 @@ static void gen_seed(struct sim_trace *t, u8 ver, bool pv)
 		emit(t, OP_READ, 0);
 		pmi_ack(t, ver);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 8);
+	use_end(t, pv, 8);
 }
 
 /*
@@ -255,9 +267,7 @@ static void gen_perf_record(struct sim_trace *t, u8 ver, bool pv,
 	unsigned int seed = 42, end = ms * 1000, next_sched, nsched = 0;
 	bool reclaim_on = false;
 
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	next_sched = 3000 + (sim_rand(&seed) % 401) * 5;
 	for (unsigned int us = 0; us < end; us += 5) {
 		unsigned int phase = us % 1000;
@@ -322,18 +332,12 @@ static void gen_contention(struct sim_trace *t, u8 ver, bool pv)
 /* The guest samples branches for 2 ms, then never touches LBR again. */
 static void gen_once(struct sim_trace *t, u8 ver, bool pv)
 {
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (int i = 0; i < 2; i++) {
 		pmi_read(t);
 		pmi_ack(t, ver);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 50);
+	use_end(t, pv, 50);
 }
 
 /* The same guest without a PV driver: it never sends a hint. */
@@ -349,9 +353,7 @@ static void gen_once_nopv(struct sim_trace *t, u8 ver, bool pv)
  */
 static void gen_toggle(struct sim_trace *t, u8 ver, bool pv)
 {
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (int i = 0; i < 100; i++) {
 		emit(t, OP_RUN, 0);
 		emit(t, OP_PMI, 0);
@@ -365,11 +367,7 @@ static void gen_toggle(struct sim_trace *t, u8 ver, bool pv)
 		     ST_OVF_PMC0 | (ver >= 4 ? ST_LBR_FRZ : 0));
 		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 8);
+	use_end(t, pv, 8);
 }
 
 /*
@@ -381,9 +379,7 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 {
 	unsigned int seed = 7;
 
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (int i = 0; i < 200; i++) {
 		int n = sim_rand(&seed) % 8 == 0 ? 2 : 1;
 
@@ -397,11 +393,7 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 		emit(t, OP_READ, 0);
 		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 8);
+	use_end(t, pv, 8);
 }
 
 /*
@@ -417,9 +409,7 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 static void gen_reuse(struct sim_trace *t, u8 ver, bool pv)
 {
 	for (int burst = 0; burst < 8; burst++) {
-		if (pv)
-			emit(t, OP_PV, 1);
-		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+		use_begin(t, pv);
 		pmi_read(t);
 		preempt(t, OWN_HOST);
 		emit(t, OP_RUN, 0);
