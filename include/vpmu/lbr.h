@@ -1,31 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The vLBR lifecycle: one small state machine per vCPU that decides when
- * the host "vLBR" perf event exists, when the guest's LBR MSRs are passed
- * through, what DEBUGCTL holds in guest context and what the guest reads
- * back, including the freeze of the LBR stack on a PMI.
- *
- * While the vLBR event exists, host perf saves and restores the LBR stack
- * at every context switch of the vCPU thread, so the guest's records
- * survive preemption and no other context's records reach the guest.
- * Releasing the event ends that cost, but a later access creates a new
- * event and host perf resets the stack: records the guest still meant to
- * read are lost.  The policies below differ only in when they release.
- *
- * Freeze on PMI (IA32_DEBUGCTL.FREEZE_LBRS_ON_PMI, bit 11):
- *  - versions 2 and 3 (legacy): the PMI clears DEBUGCTL.LBR; the guest
- *    reads LBR = 0 and resumes by setting it again;
- *  - version 4 and later (streamlined): the PMI sets GLOBAL_STATUS.LBR_FRZ
- *    (bit 58); DEBUGCTL.LBR stays 1 for the guest, but the stack records
- *    only while LBR = 1 and LBR_FRZ = 0.  Clearing LBR_FRZ through
- *    GLOBAL_STATUS_RESET resumes, setting it through GLOBAL_STATUS_SET
- *    freezes.  The machine emulates this by clearing LBR in the DEBUGCTL
- *    that hardware holds in guest context while LBR_FRZ is set;
- *  - versions 0 and 1: no freeze at all.
- *
- * The machine is pure: vpmu_lbr_step() reads one event and the state and
- * writes the new state and the effects.  The glue owns the perf event,
- * the MSR bitmap, the VMCS and GLOBAL_STATUS, and applies the effects.
+ * The vLBR lifecycle: when the host's vLBR perf event exists, when the
+ * LBR MSRs are passed through, which DEBUGCTL hardware holds in guest
+ * context and which the guest reads, and the freeze on PMI.  The glue
+ * applies the effects; Documentation/design.rst, "vLBR lifecycle", has
+ * the model.
  */
 #ifndef VPMU_LBR_H
 #define VPMU_LBR_H
@@ -99,10 +78,9 @@ enum vpmu_lbr_policy {
  *	freeze kind: none below 2, legacy for 2-3, streamlined from 4
  * @policy: the release policy
  * @hysteresis_k: HYSTERESIS: idle sched-ins needed before release, >= 1
- * @idle_sched_ins: HYSTERESIS: consecutive idle sched-ins so far
- *	(saturates at @hysteresis_k)
- * @event: the vLBR event exists (the glue was told to create it and not
- *	yet to release it)
+ * @idle_sched_ins: HYSTERESIS: consecutive idle sched-ins so far, at most
+ *	@hysteresis_k
+ * @event: the glue was told to create the vLBR event, not yet to release it
  * @passthrough: the LBR MSRs are passed through; only while @event
  * @legacy_frozen: a PMI cleared DEBUGCTL.LBR (versions 2-3) and the guest
  *	has not set it again since
@@ -112,8 +90,8 @@ enum vpmu_lbr_policy {
  *	after, a PMI that froze the stack, a change of LBR_FRZ
  * @guest_debugctl: DEBUGCTL as the guest reads it
  *
- * Set up with vpmu_lbr_init(); change only through vpmu_lbr_step() and
- * vpmu_lbr_set_hysteresis().
+ * Private to lbr.c: set up with vpmu_lbr_init(), changed through the
+ * functions below only.
  */
 struct vpmu_lbr {
 	u8 version;
@@ -130,26 +108,20 @@ struct vpmu_lbr {
 
 /**
  * struct vpmu_lbr_effects - what the glue must do after one step
- * @intercept: 1. intercept the LBR MSRs (done before a release, so the
- *	guest never reaches the MSRs without the event)
+ * @intercept: 1. intercept the LBR MSRs; comes with every release, before it
  * @release_event: 2. release the vLBR event
  * @create_event: 3. create the vLBR event (host perf resets the stack)
- * @passthrough: 4. pass the LBR MSRs through.  The glue must still
- *	intercept them, and answer reads with 0, whenever host perf has the
- *	event inactive (LBR reclaimed by a higher-priority host event): only
- *	the glue can see that.
- * @hw_debugctl: 5. the DEBUGCTL hardware must hold in guest context
- *	(GUEST_IA32_DEBUGCTL); always the current value.  LBR is set only
- *	while the event exists and the stack is not frozen.
- * @guest_debugctl: 6. what a guest RDMSR of DEBUGCTL returns; always the
- *	current value
- * @status_clear: 7. GLOBAL_STATUS bits to clear (only LBR_FRZ)
- * @status_set: 8. GLOBAL_STATUS bits to set (only LBR_FRZ)
+ * @passthrough: 4. pass the LBR MSRs through; comes with every create.
+ *	Only the glue sees host perf holding the event inactive: it keeps
+ *	them intercepted, reads returning 0, meanwhile.
+ * @hw_debugctl: 5. GUEST_IA32_DEBUGCTL; LBR only while the event exists
+ *	and the stack is not frozen
+ * @guest_debugctl: 6. what a guest RDMSR of DEBUGCTL returns
+ * @status_clear: 7. GLOBAL_STATUS bits to clear: LBR_FRZ or nothing
+ * @status_set: 8. GLOBAL_STATUS bits to set: LBR_FRZ or nothing
  *
- * Apply in field order.  Boolean effects are requests for this step only;
- * never both @intercept and @passthrough, never both @create_event and
- * @release_event.  The glue reads counter bits of GLOBAL_STATUS itself:
- * the machine owns LBR_FRZ only.
+ * Apply in field order.  The booleans ask for this step only, never both
+ * of a pair; the DEBUGCTLs are always the current values.
  */
 struct vpmu_lbr_effects {
 	bool intercept;
