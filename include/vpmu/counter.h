@@ -81,6 +81,26 @@ void vpmu_counter_write(struct vpmu_counter *c, u64 val, u64 perf_count);
 void vpmu_counter_add_emulated(struct vpmu_counter *c, u64 n);
 
 /**
+ * vpmu_counter_add_now() - count emulated events at once, leaving the
+ * perf count pending
+ * @c: the counter; pending emulated events are counted too, and none
+ *	stays pending
+ * @perf_count: the perf count not consumed yet; it stays unconsumed
+ * @n: events KVM emulated just now, any number
+ *
+ * For a caller that may not consume the perf count where the events
+ * happen (Linux 6.1's kvm_pmu_trigger_event() runs with interrupts off,
+ * where a perf event cannot be paused): @c->counter moves by the
+ * emulated events only, so vpmu_counter_read(@c, @perf_count) sees them
+ * and the perf count is consumed later, as it would have been.
+ *
+ * Return: what vpmu_counter_fold(@c, @perf_count) would say after
+ * vpmu_counter_add_emulated(@c, @n): true iff the emulated events wrapped
+ * the counter.
+ */
+bool vpmu_counter_add_now(struct vpmu_counter *c, u64 perf_count, u64 n);
+
+/**
  * vpmu_counter_period() - the sample period that fires at the next wrap
  * @c: the counter, for a perf event that starts from 0 now
  *

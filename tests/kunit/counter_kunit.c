@@ -8,9 +8,9 @@
 
 #include <vpmu/counter.h>
 
+#include "counter_cases.h"
 #include "vpmu_kunit.h"
 
-static const unsigned int vpmu_counter_widths[] = { 1, 32, 48, 64 };
 static const unsigned int vpmu_counter_model_widths[] = {
 	1, 2, 7, 31, 32, 33, 48, 63, 64
 };
@@ -20,8 +20,7 @@ static void vpmu_counter_width_desc(const unsigned int *width, char *desc)
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "width %u", *width);
 }
 
-KUNIT_ARRAY_PARAM(vpmu_counter_width, vpmu_counter_widths,
-		  vpmu_counter_width_desc);
+KUNIT_ARRAY_PARAM(vpmu_counter_width, cnt_widths, vpmu_counter_width_desc);
 KUNIT_ARRAY_PARAM(vpmu_counter_model_width, vpmu_counter_model_widths,
 		  vpmu_counter_width_desc);
 
@@ -30,15 +29,9 @@ static unsigned int test_width(struct kunit *test)
 	return *(const unsigned int *)test->param_value;
 }
 
-/* 2^width - 1, computed apart from the code under test. */
-static u64 test_mask(unsigned int width)
-{
-	return width == 64 ? ~0ULL : (1ULL << width) - 1;
-}
-
 static void counter_init(struct vpmu_counter *c, unsigned int width, u64 val)
 {
-	c->mask = test_mask(width);
+	c->mask = cnt_mask(width);
 	c->counter = val & c->mask;
 	c->emulated = 0;
 }
@@ -63,7 +56,7 @@ static void vpmu_counter_test_mask_for_width(struct kunit *test)
 static void vpmu_counter_test_read(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	struct vpmu_counter c;
 
 	counter_init(&c, w, mask);
@@ -99,7 +92,7 @@ static void vpmu_counter_test_read(struct kunit *test)
 static void vpmu_counter_test_fold_boundary(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	const u64 bases[] = { 0, 1, mask / 2, mask - 1, mask };
 	struct vpmu_counter c;
 	unsigned int i, from_perf, past;
@@ -124,151 +117,75 @@ static void vpmu_counter_test_fold_boundary(struct kunit *test)
 	}
 }
 
-/*
- * One fold, from a given counter value, after some emulated events and
- * with a perf count pending.  Values that depend on the width are
- * written as a distance from 0 (A), from the top (T, mask - n) or as a
- * number of whole ranges plus a rest (RG, k * 2^width + n); amounts as
- * they are (X).
- */
-enum { CV_NONE, CV_ABS, CV_TOP, CV_RANGES, CV_RAW };
-
-struct cnt_val {
-	u8 kind;
-	u8 k;
-	u64 n;
-};
-
-#define A(x)		{ CV_ABS, 0, (x) }
-#define T(x)		{ CV_TOP, 0, (x) }
-#define RG(k, x)	{ CV_RANGES, (k), (x) }
-#define X(x)		{ CV_RAW, 0, (x) }
-
-/* Widths a row runs at, bits of vpmu_counter_widths[]. */
-#define W1		BIT(0)
-#define W_WIDE		(BIT(1) | BIT(2) | BIT(3))
-#define W_NARROW	(BIT(0) | BIT(1) | BIT(2))
-#define W64		BIT(3)
-#define W_ALL		(W1 | W_WIDE)
-
-struct cnt_fold_case {
-	const char *name;
-	u8 widths;
-	struct cnt_val start;
-	struct cnt_val emulated[5];	/* add_emulated() calls, in order */
-	struct cnt_val perf;
-	bool wrap;			/* fold's answer */
-	struct cnt_val counter;		/* the counter afterwards */
-};
-
-static const struct cnt_fold_case cnt_fold_cases[] = {
-	/* A wrap the perf count makes alone is perf's. */
-	{ "perf-wrap-alone", W_ALL, T(0), { }, X(1), false, A(0) },
-	{ "perf-wrap-to-below-start", W_ALL, T(0), { }, X(~0ULL), false, T(1) },
-	{ "nothing-counted", W_ALL, T(0), { }, X(0), false, T(0) },
-	/*
-	 * Seed bug: 6.1 bumps the counter, consumes the perf count and
-	 * compares with the value before both, so a perf wrap in the same
-	 * window gives a second overflow.  The wrap is perf's alone.
-	 */
-	{ "perf-wrap-and-emulated-event-in-one-window", W_ALL, T(0), { X(1) },
-	  X(3), false, A(3) },
-	/* Seed bug: five events from mask - 1 wrap once, seen at one fold. */
-	{ "emulated-events-across-a-wrap", W_ALL, T(1),
-	  { X(1), X(1), X(1), X(1), X(1) }, X(0), true, A(3) },
-	/* Perf counting in the same window does not hide ours. */
-	{ "perf-count-and-emulated-wrap", W_WIDE, T(3), { X(2), X(2) },
-	  X(2), true, A(2) },
-	/* The perf count wraps, and the emulated events wrap again. */
-	{ "perf-wrap-then-emulated-wrap", W_ALL, T(0), { T(0) }, X(2), true,
-	  A(0) },
-	{ "perf-wrap-then-one-short", W_ALL, T(0), { T(1) }, X(2), false, T(0) },
-	/*
-	 * More emulated events than the counter's range: a wrap even when
-	 * the value comes back to where it was.
-	 */
-	{ "one-range-of-events", W_NARROW, A(5), { RG(1, 0) }, X(0), true, A(5) },
-	{ "one-range-from-zero", W_NARROW, A(0), { RG(1, 0) }, X(0), true, A(0) },
-	{ "three-ranges-and-one", W_NARROW, A(5), { RG(3, 1) }, X(0), true, A(6) },
-	{ "a-range-in-pieces", W_NARROW, T(0), { T(0), A(1) }, X(1), true, A(0) },
-	/* At width 64, the largest count a u64 holds. */
-	{ "u64-max-from-zero", W64, A(0), { X(~0ULL) }, X(0), false, T(0) },
-	{ "u64-max-from-one", W64, A(1), { X(~0ULL) }, X(0), true, A(0) },
-	{ "u64-max-after-perf", W64, A(0), { X(~0ULL) }, X(~0ULL), true, T(1) },
-	/*
-	 * Pending events past 2^64 in total: counted mod 2^width, and a wrap
-	 * below width 64; at width 64 the documented limit, kept mod 2^64.
-	 */
-	{ "twice-u64-max", W_NARROW, A(0), { X(~0ULL), X(~0ULL) }, X(0), true,
-	  T(1) },
-	{ "twice-u64-max-at-64", W64, A(0), { X(~0ULL), X(~0ULL) }, X(0), false,
-	  T(1) },
-	{ "u64-max-plus-two", W_NARROW, A(0), { X(~0ULL), X(2) }, X(0), true,
-	  A(1) },
-	{ "u64-max-plus-two-at-64", W64, A(0), { X(~0ULL), X(2) }, X(0), false,
-	  A(1) },
-	{ "three-carries", W_NARROW, A(0), { X(~0ULL), X(~0ULL), X(~0ULL), X(2) },
-	  X(0), true, T(0) },
-	{ "three-carries-at-64", W64, A(0), { X(~0ULL), X(~0ULL), X(~0ULL), X(2) },
-	  X(0), false, T(0) },
-	/* Fold consumes: afterwards the value stays and nothing is pending. */
-	{ "fold-consumes", W_WIDE, A(0x2aaaaaaaaaaaULL), { X(12345) }, X(777),
-	  false, A(0x2aaaaaaaaaaaULL + 13122) },
-};
-
-#undef A
-#undef T
-#undef RG
-#undef X
-
 KUNIT_ARRAY_PARAM_DESC(cnt_fold, cnt_fold_cases, name);
-
-static u64 cnt_val(const struct cnt_val *v, u64 mask)
-{
-	switch (v->kind) {
-	case CV_ABS:
-		return v->n & mask;
-	case CV_TOP:
-		return (mask - v->n) & mask;
-	case CV_RANGES:
-		return (mask + 1) * v->k + v->n;
-	default:
-		return v->n;
-	}
-}
 
 /*
  * What a fold must do at every width of the row: the value read before
  * is the value after, emulated events leave nothing pending, a second
- * fold with nothing new changes nothing.
+ * fold with nothing new changes nothing.  The same events counted at
+ * once, with the perf count pending (vpmu_counter_add_now()), read the
+ * same and leave the perf count to the fold.
  */
 static void vpmu_counter_test_fold(struct kunit *test)
 {
 	const struct cnt_fold_case *p = test->param_value;
 	unsigned int i, k;
 
-	for (i = 0; i < ARRAY_SIZE(vpmu_counter_widths); i++) {
-		unsigned int w = vpmu_counter_widths[i];
-		u64 mask = test_mask(w), perf = cnt_val(&p->perf, mask);
+	for (i = 0; i < ARRAY_SIZE(cnt_widths); i++) {
+		unsigned int w = cnt_widths[i];
+		u64 mask = cnt_mask(w), perf = cnt_val(&p->perf, mask);
 		u64 want = cnt_val(&p->counter, mask);
-		struct vpmu_counter c;
+		struct vpmu_counter c, now;
+		bool overflow = false;
 
 		if (!(p->widths & BIT(i)))
 			continue;
 		counter_init(&c, w, cnt_val(&p->start, mask));
-		for (k = 0; k < ARRAY_SIZE(p->emulated); k++)
-			if (p->emulated[k].kind != CV_NONE)
-				vpmu_counter_add_emulated(&c, cnt_val(&p->emulated[k], mask));
+		now = c;
+		for (k = 0; k < ARRAY_SIZE(p->emulated); k++) {
+			if (p->emulated[k].kind == CV_NONE)
+				continue;
+			vpmu_counter_add_emulated(&c, cnt_val(&p->emulated[k], mask));
+			overflow |= vpmu_counter_add_now(&now, perf,
+							 cnt_val(&p->emulated[k], mask));
+		}
 		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&c, perf), want,
 				    "width %u: read before the fold", w);
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, perf), p->wrap,
-				    "width %u: wrap", w);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, perf),
+				    !!(p->wrap & WR_US), "width %u: wrap", w);
 		KUNIT_EXPECT_EQ_MSG(test, c.counter, want, "width %u", w);
 		KUNIT_EXPECT_EQ_MSG(test, c.emulated, 0ULL, "width %u", w);
 		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&c, 0),
 				       "width %u: second fold", w);
 		KUNIT_EXPECT_EQ_MSG(test, c.counter, want, "width %u", w);
+
+		KUNIT_EXPECT_EQ_MSG(test, overflow, !!(p->wrap & WR_NOW),
+				    "width %u: wrap counted at once", w);
+		KUNIT_EXPECT_EQ_MSG(test, now.emulated, 0ULL, "width %u", w);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&now, perf), want,
+				    "width %u: read, counted at once", w);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&now, perf),
+				       "width %u: fold after counting at once", w);
+		KUNIT_EXPECT_EQ_MSG(test, now.counter, want, "width %u", w);
 	}
+}
+
+/* Counting at once takes events still pending along, and their wrap. */
+static void vpmu_counter_test_add_now_takes_pending(struct kunit *test)
+{
+	unsigned int w = test_width(test);
+	u64 mask = cnt_mask(w);
+	struct vpmu_counter c;
+
+	counter_init(&c, w, mask - 1);
+	vpmu_counter_add_emulated(&c, 1);
+	KUNIT_EXPECT_TRUE(test, vpmu_counter_add_now(&c, 0, 1));
+	KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
+	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
+	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 5), 5ULL & mask);
+	KUNIT_EXPECT_FALSE(test, vpmu_counter_add_now(&c, 5, 0));
+	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 5));
+	KUNIT_EXPECT_EQ(test, c.counter, 5ULL & mask);
 }
 
 /*
@@ -279,7 +196,7 @@ static void vpmu_counter_test_fold(struct kunit *test)
 static void guest_wrmsr_racing_pending_emulated_events(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	u64 val = 0x123456789abcdef0ULL;
 	struct vpmu_counter c;
 
@@ -326,7 +243,7 @@ static void guest_wrmsr_racing_pending_emulated_events(struct kunit *test)
 static void vpmu_counter_test_period(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	/* 2^width, or ~0ULL where 2^64 does not fit. */
 	u64 full = w == 64 ? ~0ULL : mask + 1;
 	struct vpmu_counter c;
@@ -396,19 +313,10 @@ static bool u128_quot_differs(const struct u128 *a, const struct u128 *b,
 	       ((b->hi << (64 - width)) | (b->lo >> width));
 }
 
-static u64 test_rand(u64 *s)
-{
-	/* xorshift64 */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* An amount of events: small, near the next wrap of @val, or anywhere. */
 static u64 test_amount(u64 *s, u64 mask, u64 val)
 {
-	u64 r = test_rand(s);
+	u64 r = vpmu_kunit_rand(s);
 
 	switch (r % 5) {
 	case 0:
@@ -418,9 +326,9 @@ static u64 test_amount(u64 *s, u64 mask, u64 val)
 		/* Distance to the next wrap, -2..+2. */
 		return ((mask - (val & mask)) + 1 + (r >> 8) % 5 - 2) & mask;
 	case 3:
-		return test_rand(s) & mask;
+		return vpmu_kunit_rand(s) & mask;
 	default:
-		return test_rand(s) >> ((r >> 8) % 64);
+		return vpmu_kunit_rand(s) >> ((r >> 8) % 64);
 	}
 }
 
@@ -441,7 +349,7 @@ struct counter_model {
 static void vpmu_counter_test_reference_model(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	u64 seed = 0x9e3779b97f4a7c15ULL ^ w;
 	unsigned int ours = 0, model_wraps = 0, perf_only = 0, i;
 	struct counter_model m = { };
@@ -450,7 +358,7 @@ static void vpmu_counter_test_reference_model(struct kunit *test)
 
 	counter_init(&c, w, 0);
 	for (i = 0; i < 20000; i++) {
-		u64 r = test_rand(&seed) % 100;
+		u64 r = vpmu_kunit_rand(&seed) % 100;
 		struct u128 now = m.count;
 		u64 val, n;
 
@@ -491,7 +399,7 @@ static void vpmu_counter_test_reference_model(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, vpmu_counter_period(&c),
 					val_period(now.lo & mask, mask));
 		} else if (r < 97) {
-			val = test_rand(&seed);
+			val = vpmu_kunit_rand(&seed);
 			vpmu_counter_write(&c, val, perf_count);
 			m.count = (struct u128){ 0, val & mask };
 			m.perf = (struct u128){ };
@@ -515,6 +423,8 @@ static struct kunit_case vpmu_counter_cases[] = {
 	KUNIT_CASE_PARAM(vpmu_counter_test_fold_boundary,
 			 vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(vpmu_counter_test_fold, cnt_fold_gen_params),
+	KUNIT_CASE_PARAM(vpmu_counter_test_add_now_takes_pending,
+			 vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(guest_wrmsr_racing_pending_emulated_events,
 			 vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(vpmu_counter_test_period, vpmu_counter_width_gen_params),
