@@ -4,8 +4,8 @@
  *
  * Input: version, policy, K, then steps: an event with a value, or a
  * sched-in whose release the input decides (vpmu_lbr_sched_in()).  The
- * target plays the glue: it applies each step's effects in order and
- * keeps only what they leave (event, MSR pass-through, both DEBUGCTLs,
+ * target plays the glue (lbr_glue.h): it applies each step's effects in
+ * order and keeps only what they leave (event, MSR pass-through, both DEBUGCTLs,
  * LBR_FRZ) plus what the guest did (the last DEBUGCTL it wrote, activity
  * since the last sched-in).  It never predicts what the machine decides;
  * it checks what must hold whatever it decides:
@@ -27,6 +27,7 @@
 #include <vpmu/msr.h>
 
 #include "fuzz.h"
+#include "lbr_glue.h"
 
 #define DBG_LBR		VPMU_DEBUGCTL_LBR
 #define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
@@ -41,12 +42,7 @@ struct glue {
 	u8 version;
 	enum vpmu_lbr_policy policy;
 	unsigned int k;
-	/* what the effects left */
-	bool event;
-	bool passthrough;
-	u64 hw;
-	u64 guest;
-	bool frz;
+	struct lbr_glue s;	/* what the effects left */
 	/* what the guest did */
 	bool legacy_frozen;	/* a PMI cleared LBR; not set again since */
 	bool activity;		/* since the last sched-in */
@@ -55,46 +51,7 @@ struct glue {
 
 static bool quiet(const struct glue *g)
 {
-	return !(g->guest & DBG_LBR) && !g->frz && !g->legacy_frozen;
-}
-
-/* Effects against each other and against the state they apply to. */
-static const char *check_effects(const struct glue *g,
-				 const struct vpmu_lbr_effects *e)
-{
-	if (e->release_event != e->intercept)
-		return "release without intercept, or the reverse";
-	if (e->create_event != e->passthrough)
-		return "create without pass-through, or the reverse";
-	if (e->create_event && e->release_event)
-		return "create and release at once";
-	if (e->release_event && !g->event)
-		return "release without an event";
-	if (e->create_event && g->event)
-		return "create with an event";
-	if ((e->status_set | e->status_clear) & ~ST_LBR_FRZ)
-		return "status bits other than LBR_FRZ";
-	if (e->status_set & e->status_clear)
-		return "LBR_FRZ set and cleared at once";
-	return NULL;
-}
-
-static void apply(struct glue *g, const struct vpmu_lbr_effects *e)
-{
-	if (e->intercept)
-		g->passthrough = false;
-	if (e->release_event)
-		g->event = false;
-	if (e->create_event)
-		g->event = true;
-	if (e->passthrough)
-		g->passthrough = true;
-	g->hw = e->hw_debugctl;
-	g->guest = e->guest_debugctl;
-	if (e->status_clear)
-		g->frz = false;
-	if (e->status_set)
-		g->frz = true;
+	return !(g->s.guest & DBG_LBR) && !g->s.frz && !g->legacy_frozen;
 }
 
 /* The guest-visible architecture after one step. */
@@ -105,44 +62,44 @@ static const char *check_sdm(const struct glue *g, const struct glue *before,
 
 	switch (op) {
 	case VPMU_LBR_EV_DEBUGCTL_WRITE:
-		if (g->guest != value)
+		if (g->s.guest != value)
 			return "the guest does not read the DEBUGCTL it wrote";
 		break;
 	case VPMU_LBR_EV_PMI:
-		if ((before->guest & DBG_FRZ) && (before->guest & DBG_LBR) &&
+		if ((before->s.guest & DBG_FRZ) && (before->s.guest & DBG_LBR) &&
 		    g->version >= 2 && !v4) {
-			if (g->guest != (before->guest & ~DBG_LBR))
+			if (g->s.guest != (before->s.guest & ~DBG_LBR))
 				return "a legacy freeze does not clear exactly LBR";
-		} else if (g->guest != before->guest) {
+		} else if (g->s.guest != before->s.guest) {
 			return "a PMI changed DEBUGCTL without a legacy freeze";
 		}
-		if (v4 && (before->guest & DBG_FRZ) && !g->frz)
+		if (v4 && (before->s.guest & DBG_FRZ) && !g->s.frz)
 			return "a PMI with FREEZE_LBRS_ON_PMI did not set LBR_FRZ";
 		break;
 	case VPMU_LBR_EV_RESET:
-		if (g->guest || g->frz)
+		if (g->s.guest || g->s.frz)
 			return "reset left DEBUGCTL or LBR_FRZ set";
 		break;
 	default:
-		if (g->guest != before->guest)
+		if (g->s.guest != before->s.guest)
 			return "DEBUGCTL changed on a step that does not write it";
 		break;
 	}
-	if (v4 && op == VPMU_LBR_EV_STATUS_SET && (value & ST_LBR_FRZ) && !g->frz)
+	if (v4 && op == VPMU_LBR_EV_STATUS_SET && (value & ST_LBR_FRZ) && !g->s.frz)
 		return "STATUS_SET of LBR_FRZ did not freeze";
-	if (v4 && op == VPMU_LBR_EV_STATUS_RESET && (value & ST_LBR_FRZ) && g->frz)
+	if (v4 && op == VPMU_LBR_EV_STATUS_RESET && (value & ST_LBR_FRZ) && g->s.frz)
 		return "STATUS_RESET of LBR_FRZ did not unfreeze";
-	if (g->frz && !before->frz && op != VPMU_LBR_EV_PMI &&
+	if (g->s.frz && !before->s.frz && op != VPMU_LBR_EV_PMI &&
 	    op != VPMU_LBR_EV_STATUS_SET)
 		return "LBR_FRZ set by something else than a PMI or STATUS_SET";
-	if (!g->frz && before->frz && op != VPMU_LBR_EV_STATUS_RESET &&
+	if (!g->s.frz && before->s.frz && op != VPMU_LBR_EV_STATUS_RESET &&
 	    op != VPMU_LBR_EV_RESET)
 		return "LBR_FRZ cleared by something else than STATUS_RESET";
-	if (g->frz && !v4)
+	if (g->s.frz && !v4)
 		return "LBR_FRZ below version 4";
-	if ((g->hw & ~DBG_LBR) != (g->guest & ~DBG_LBR))
+	if ((g->s.hw & ~DBG_LBR) != (g->s.guest & ~DBG_LBR))
 		return "hardware DEBUGCTL differs from the guest's beyond LBR";
-	if (!!(g->hw & DBG_LBR) != ((g->guest & DBG_LBR) && !g->frz))
+	if (!!(g->s.hw & DBG_LBR) != ((g->s.guest & DBG_LBR) && !g->s.frz))
 		return "hardware records other than while LBR is set and not frozen";
 	return NULL;
 }
@@ -154,20 +111,16 @@ static const char *check_contract(const struct glue *g, const struct glue *befor
 {
 	bool sched_in = op == VPMU_LBR_EV_SCHED_IN || op == OP_FORCED_SCHED_IN;
 
-	if (g->passthrough && !g->event)
-		return "LBR MSRs passed through without the event";
-	if ((g->hw & DBG_LBR) && !g->event)
-		return "hardware records LBRs without the event";
-	if (op == VPMU_LBR_EV_MSR_ACCESS && !g->event)
+	if (op == VPMU_LBR_EV_MSR_ACCESS && !g->s.event)
 		return "an LBR MSR access served without the event";
 	if (e->release_event && !sched_in && op != VPMU_LBR_EV_RESET)
 		return "release outside sched-in and reset";
-	if (op == VPMU_LBR_EV_RESET && e->release_event != before->event)
+	if (op == VPMU_LBR_EV_RESET && e->release_event != before->s.event)
 		return "reset does not release exactly an existing event";
-	if (op == OP_FORCED_SCHED_IN && before->event &&
-	    e->release_event != (value && !(before->hw & DBG_LBR)))
+	if (op == OP_FORCED_SCHED_IN && before->s.event &&
+	    e->release_event != (value && !(before->s.hw & DBG_LBR)))
 		return "a forced verdict not obeyed, or obeyed while recording";
-	if (op != VPMU_LBR_EV_SCHED_IN || !before->event)
+	if (op != VPMU_LBR_EV_SCHED_IN || !before->s.event)
 		return NULL;
 	if (e->release_event && !quiet(before))
 		return "release while the guest records or its stack is frozen";
@@ -189,13 +142,13 @@ static void track_guest(struct glue *g, const struct glue *before, int op,
 		g->activity = true;
 		break;
 	case VPMU_LBR_EV_DEBUGCTL_WRITE:
-		if ((before->guest | value) & DBG_LBR)
+		if ((before->s.guest | value) & DBG_LBR)
 			g->activity = true;
 		if (value & DBG_LBR)
 			g->legacy_frozen = false;
 		break;
 	case VPMU_LBR_EV_PMI:
-		if ((before->guest & DBG_LBR) && !(g->guest & DBG_LBR)) {
+		if ((before->s.guest & DBG_LBR) && !(g->s.guest & DBG_LBR)) {
 			g->legacy_frozen = true;
 			g->activity = true;
 		}
@@ -208,7 +161,7 @@ static void track_guest(struct glue *g, const struct glue *before, int op,
 	default:
 		break;
 	}
-	if (g->frz != before->frz)
+	if (g->s.frz != before->s.frz)
 		g->activity = true;
 }
 
@@ -290,11 +243,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		else
 			vpmu_lbr_step(&l, &ev, &e);
 		step++;
-		what = check_effects(&g, &e);
-		if (!what) {
-			apply(&g, &e);
+		what = lbr_glue_apply(&g.s, &e);
+		if (!what)
 			what = check_sdm(&g, &before, op, ev.value);
-		}
 		if (!what)
 			what = check_contract(&g, &before, op, ev.value, &e);
 		if (!what && op == OP_UNKNOWN && memcmp(&g, &before, sizeof(g)))
