@@ -75,13 +75,33 @@ static inline u64 pebs_perf_guest_counters(const struct pebs_perf *p,
 	       kvm_pmu->pebs_enable & ~kvm_pmu->cross_mapped;
 }
 
-/* GLOBAL_CTRL, first in both kernels' lists; the guest's PEBS comes later. */
-static inline unsigned int pebs_perf_global_ctrl(const struct pebs_perf *p,
-						 struct vpmu_switch_msr *arr)
+/*
+ * What both kernels list first: GLOBAL_CTRL (the guest's PEBS counters
+ * are added at the end), and without isolation PEBS_ENABLE to 0 for the
+ * guest.  True when DS_AREA and PEBS_DATA_CFG may follow.
+ */
+static inline bool pebs_perf_head(const struct pebs_perf *p,
+				  struct vpmu_switch_msr *arr, unsigned int *n)
 {
-	return pebs_put(arr, 0, VPMU_MSR_GLOBAL_CTRL,
-			p->intel_ctrl & ~p->guest_mask,
-			p->intel_ctrl & ~p->host_mask & ~pebs_perf_counters(p));
+	*n = pebs_put(arr, 0, VPMU_MSR_GLOBAL_CTRL,
+		      p->intel_ctrl & ~p->guest_mask,
+		      p->intel_ctrl & ~p->host_mask & ~pebs_perf_counters(p));
+	if (p->pebs && p->pebs_no_isolation)
+		*n = pebs_put(arr, *n, VPMU_MSR_PEBS_ENABLE, p->pebs_enabled, 0);
+	return p->pebs && !p->pebs_no_isolation && p->pebs_ept;
+}
+
+/* DS_AREA, and PEBS_DATA_CFG with adaptive PEBS: the guest's or the host's. */
+static inline unsigned int pebs_perf_tail(const struct pebs_perf *p,
+					  struct vpmu_switch_msr *arr,
+					  unsigned int n, bool guest,
+					  u64 ds, u64 cfg)
+{
+	n = pebs_put(arr, n, VPMU_MSR_DS_AREA, p->ds, guest ? ds : p->ds);
+	if (p->pebs_baseline)
+		n = pebs_put(arr, n, VPMU_MSR_PEBS_DATA_CFG, p->pebs_data_cfg,
+			     guest ? cfg : p->pebs_data_cfg);
+	return n;
 }
 
 /*
@@ -92,18 +112,12 @@ static inline unsigned int perf61_intel_guest_get_msrs(const struct pebs_perf *p
 						       const struct vpmu_pebs_vcpu *kvm_pmu,
 						       struct vpmu_switch_msr *arr)
 {
-	unsigned int n = pebs_perf_global_ctrl(p, arr);
+	unsigned int n;
 
-	if (!p->pebs)
+	if (!pebs_perf_head(p, arr, &n) || !kvm_pmu)
 		return n;
-	if (p->pebs_no_isolation)
-		return pebs_put(arr, n, VPMU_MSR_PEBS_ENABLE, p->pebs_enabled, 0);
-	if (!kvm_pmu || !p->pebs_ept)
-		return n;
-	n = pebs_put(arr, n, VPMU_MSR_DS_AREA, p->ds, kvm_pmu->ds_area);
-	if (p->pebs_baseline)
-		n = pebs_put(arr, n, VPMU_MSR_PEBS_DATA_CFG, p->pebs_data_cfg,
-			     kvm_pmu->pebs_data_cfg);
+	n = pebs_perf_tail(p, arr, n, true, kvm_pmu->ds_area,
+			   kvm_pmu->pebs_data_cfg);
 	arr[0].guest |= pebs_perf_guest_counters(p, kvm_pmu);
 	return n;
 }
@@ -116,21 +130,14 @@ static inline unsigned int perf612_intel_guest_get_msrs(const struct pebs_perf *
 							const struct vpmu_pebs_vcpu *kvm_pmu,
 							struct vpmu_switch_msr *arr)
 {
-	unsigned int n = pebs_perf_global_ctrl(p, arr);
+	unsigned int n;
 	u64 guest_pebs;
 
-	if (!p->pebs)
-		return n;
-	if (p->pebs_no_isolation)
-		return pebs_put(arr, n, VPMU_MSR_PEBS_ENABLE, p->pebs_enabled, 0);
-	if (!p->pebs_ept)
+	if (!pebs_perf_head(p, arr, &n))
 		return n;
 	guest_pebs = pebs_perf_guest_counters(p, kvm_pmu);
-	n = pebs_put(arr, n, VPMU_MSR_DS_AREA, p->ds,
-		     guest_pebs ? kvm_pmu->ds_area : p->ds);
-	if (p->pebs_baseline)
-		n = pebs_put(arr, n, VPMU_MSR_PEBS_DATA_CFG, p->pebs_data_cfg,
-			     guest_pebs ? kvm_pmu->pebs_data_cfg : p->pebs_data_cfg);
+	n = pebs_perf_tail(p, arr, n, guest_pebs, kvm_pmu->ds_area,
+			   kvm_pmu->pebs_data_cfg);
 	arr[0].guest |= guest_pebs;
 	return n;
 }
@@ -147,28 +154,19 @@ static inline unsigned int pebs_oracle_list(const struct pebs_perf *p,
 					    const struct vpmu_pebs_vcpu *vcpu,
 					    struct vpmu_switch_msr *out)
 {
-	unsigned int n = pebs_perf_global_ctrl(p, out);
-	u64 guest_pebs = 0, cfg;
+	u64 guest_pebs = 0, ds = 0, cfg = 0;
+	unsigned int n;
 
-	if (!p->pebs)
+	if (!pebs_perf_head(p, out, &n))
 		return n;
-	if (p->pebs_no_isolation)
-		return pebs_put(out, n, VPMU_MSR_PEBS_ENABLE, p->pebs_enabled, 0);
-	if (!p->pebs_ept)
-		return n;
-	if (vcpu)
+	if (vcpu) {
 		guest_pebs = pebs_perf_guest_counters(p, vcpu);
-	out[0].guest |= guest_pebs;
-	n = pebs_put(out, n, VPMU_MSR_DS_AREA, p->ds,
-		     guest_pebs ? vcpu->ds_area : p->ds);
-	if (p->pebs_baseline) {
-		cfg = p->pebs_data_cfg;
-		if (guest_pebs)
-			cfg = vcpu->owns_lbr ? vcpu->pebs_data_cfg :
-			      vcpu->pebs_data_cfg & ~VPMU_PEBS_DATA_CFG_LBR_GROUP;
-		n = pebs_put(out, n, VPMU_MSR_PEBS_DATA_CFG, p->pebs_data_cfg, cfg);
+		ds = vcpu->ds_area;
+		cfg = vcpu->owns_lbr ? vcpu->pebs_data_cfg :
+		      vcpu->pebs_data_cfg & ~VPMU_PEBS_DATA_CFG_LBR_GROUP;
 	}
-	return n;
+	out[0].guest |= guest_pebs;
+	return pebs_perf_tail(p, out, n, guest_pebs, ds, cfg);
 }
 
 /*

@@ -637,21 +637,15 @@ static void run_op(struct sim_world *w, const struct sim_op *op)
 		guest_read(w);
 		break;
 	case OP_STATUS_RESET:
-		if (w->version >= 4 && (op->arg & ST_LBR_FRZ))
-			w->arch_frz = false;
-		step(w, VPMU_LBR_EV_STATUS_RESET, op->arg);
-		break;
 	case OP_STATUS_SET:
 		if (w->version >= 4 && (op->arg & ST_LBR_FRZ))
-			w->arch_frz = true;
-		step(w, VPMU_LBR_EV_STATUS_SET, op->arg);
+			w->arch_frz = op->type == OP_STATUS_SET;
+		step(w, op->type == OP_STATUS_SET ? VPMU_LBR_EV_STATUS_SET :
+		     VPMU_LBR_EV_STATUS_RESET, op->arg);
 		break;
 	case OP_PMI:
 		arch_pmi(w);
 		step(w, VPMU_LBR_EV_PMI, 0);
-		break;
-	case OP_PV:
-		w->pv_active = op->arg;
 		break;
 	case OP_SCHED_OUT:
 		sched_out(w);
@@ -661,11 +655,14 @@ static void run_op(struct sim_world *w, const struct sim_op *op)
 			w->hw = (struct sim_stack){ (enum sim_owner)op->arg,
 						    ++w->next_tok };
 		break;
-	case OP_RECLAIM:
-		w->reclaimed = op->arg;
-		break;
 	case OP_SCHED_IN:
 		sched_in(w);
+		break;
+	case OP_PV:
+		w->pv_active = op->arg;
+		break;
+	case OP_RECLAIM:
+		w->reclaimed = op->arg;
 		break;
 	case OP_RESET:
 		w->arch_debugctl = 0;
