@@ -42,10 +42,10 @@ static void caps_t_expect_eq(struct kunit *test, const struct vpmu_caps *got,
 	  .fixed_bitmap = (ecx), .nr_fixed = (nfix), .fixed_width = (fw), \
 	  .anythread_deprecated = (any) }
 
-/* Which way a row holds: registers to fields, fields to registers. */
-#define CAPS_T_DECODE	BIT(0)
-#define CAPS_T_ENCODE	BIT(1)
-#define CAPS_T_BOTH	(CAPS_T_DECODE | CAPS_T_ENCODE)
+/* Which way a row holds: registers to fields (DEC), back (ENC), or both. */
+#define DEC	BIT(0)
+#define ENC	BIT(1)
+#define BOTH	(DEC | ENC)
 
 struct caps_t_regs {
 	const char *name;
@@ -60,35 +60,33 @@ struct caps_t_regs {
  * width, [15] AnyThread deprecation; EDX[14:13] and [31:16] reserved.
  */
 static const struct caps_t_regs caps_t_cpuid_cases[] = {
-	{ "zero", CAPS_T_BOTH, { 0, 0, 0, 0 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
-	{ "v4_typical", CAPS_T_BOTH, { 0x07300804, 0x44, 0, 0x8603 },
+	{ "zero", BOTH, { 0, 0, 0, 0 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v4_typical", BOTH, { 0x07300804, 0x44, 0, 0x8603 },
 	  CAPS_T(4, 8, 48, 7, 0x44, 0, 3, 48, true) },
-	{ "v5_ecx", CAPS_T_BOTH, { 0x0a300805, 0, 0xf, 0x0604 },
+	{ "v5_ecx", BOTH, { 0x0a300805, 0, 0xf, 0x0604 },
 	  CAPS_T(5, 8, 48, 10, 0, 0xf, 4, 48, false) },
-	{ "distinct_bytes", CAPS_T_BOTH, { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x1fe0 },
+	{ "distinct_bytes", BOTH, { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x1fe0 },
 	  CAPS_T(0x78, 0x56, 0x34, 0x12, 0x9abcdef0, 0x0fedcba9, 0, 0xff, false) },
-	{ "edx_nr_fixed_only", CAPS_T_BOTH, { 0, 0, 0, 0x1f },
-	  CAPS_T(0, 0, 0, 0, 0, 0, 31, 0, false) },
-	{ "edx_anythread_only", CAPS_T_BOTH, { 0, 0, 0, 0x8000 },
-	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true) },
-	{ "edx_reserved_only", CAPS_T_DECODE, { 0, 0, 0, 0xffff6000 },
+	{ "edx_nr_fixed_only", BOTH, { 0, 0, 0, 0x1f }, CAPS_T(0, 0, 0, 0, 0, 0, 31, 0, false) },
+	{ "edx_anythread_only", BOTH, { 0, 0, 0, 0x8000 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true) },
+	{ "edx_reserved_only", DEC, { 0, 0, 0, 0xffff6000 },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
-	{ "all_ones", CAPS_T_DECODE, { ~0U, ~0U, ~0U, ~0U },
+	{ "all_ones", DEC, { ~0U, ~0U, ~0U, ~0U },
 	  CAPS_T(0xff, 0xff, 0xff, 0xff, ~0U, ~0U, 31, 0xff, true) },
-	{ "edx_reserved_and_fields", CAPS_T_DECODE,
+	{ "edx_reserved_and_fields", DEC,
 	  { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321 },
 	  CAPS_T(0x78, 0x56, 0x34, 0x12, 0x9abcdef0, 0x0fedcba9, 1, 0x19, false) },
-	{ "top_bits", CAPS_T_DECODE, { 0x80808080, 0x80000001, 0x80000000, 0xffff6000 },
+	{ "top_bits", DEC, { 0x80808080, 0x80000001, 0x80000000, 0xffff6000 },
 	  CAPS_T(0x80, 0x80, 0x80, 0x80, 0x80000001, 0x80000000, 0, 0, false) },
 	/* nr_fixed keeps its low five bits and never spills into the width */
-	{ "nr_fixed_32_truncated", CAPS_T_ENCODE, { 0, 0, 0, 0x0600 },
+	{ "nr_fixed_32_truncated", ENC, { 0, 0, 0, 0x0600 },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 32, 48, false) },
-	{ "nr_fixed_63_truncated", CAPS_T_ENCODE, { 0, 0, 0, 0x001f },
+	{ "nr_fixed_63_truncated", ENC, { 0, 0, 0, 0x001f },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 63, 0, false) },
-	{ "nr_fixed_33_truncated", CAPS_T_ENCODE, { 0, 0, 0, 0x0001 },
+	{ "nr_fixed_33_truncated", ENC, { 0, 0, 0, 0x0001 },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 33, 0, false) },
 	/* every field at its maximum: still no reserved EDX bit */
-	{ "all_max", CAPS_T_ENCODE, { ~0U, ~0U, ~0U, 0x9fff },
+	{ "all_max", ENC, { ~0U, ~0U, ~0U, 0x9fff },
 	  CAPS_T(0xff, 0xff, 0xff, 0xff, ~0U, ~0U, 0xff, 0xff, true) },
 };
 
@@ -101,7 +99,7 @@ static void caps_test_cpuid_0a(struct kunit *test)
 	struct vpmu_caps got;
 	unsigned int i;
 
-	if (p->dir & CAPS_T_DECODE) {
+	if (p->dir & DEC) {
 		vpmu_cpuid_0a_decode(p->regs, &got);
 		caps_t_expect_eq(test, &got, &p->caps);
 		/* Back again: all but the reserved EDX bits 13, 14, 31:16. */
@@ -111,7 +109,7 @@ static void caps_test_cpuid_0a(struct kunit *test)
 					    i == 3 ? p->regs[i] & 0x9fffU : p->regs[i],
 					    "register %u after encode", i);
 	}
-	if (p->dir & CAPS_T_ENCODE) {
+	if (p->dir & ENC) {
 		vpmu_cpuid_0a_encode(&p->caps, regs);
 		for (i = 0; i < 4; i++)
 			KUNIT_EXPECT_EQ_MSG(test, regs[i], p->regs[i], "register %u", i);

@@ -159,4 +159,36 @@ static inline u64 cnt_val(const struct cnt_val *v, u64 mask)
 	}
 }
 
+/* A row's values at one width. */
+struct cnt_fold_at {
+	unsigned int width;
+	u64 mask;
+	u64 start;
+	u64 perf;
+	u64 want;
+	u64 emulated[5];
+	unsigned int nr_emulated;
+};
+
+/* @p at cnt_widths[@i]; false when the row does not run at that width. */
+static inline bool cnt_fold_at(const struct cnt_fold_case *p, unsigned int i,
+			       struct cnt_fold_at *at)
+{
+	unsigned int k;
+
+	if (!(p->widths & BIT(i)))
+		return false;
+	at->width = cnt_widths[i];
+	at->mask = cnt_mask(at->width);
+	at->start = cnt_val(&p->start, at->mask);
+	at->perf = cnt_val(&p->perf, at->mask);
+	at->want = cnt_val(&p->counter, at->mask);
+	at->nr_emulated = 0;
+	for (k = 0; k < ARRAY_SIZE(p->emulated); k++)
+		if (p->emulated[k].kind != CV_NONE)
+			at->emulated[at->nr_emulated++] =
+				cnt_val(&p->emulated[k], at->mask);
+	return true;
+}
+
 #endif /* VPMU_COUNTER_CASES_H */

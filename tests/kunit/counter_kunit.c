@@ -129,44 +129,39 @@ KUNIT_ARRAY_PARAM_DESC(cnt_fold, cnt_fold_cases, name);
 static void vpmu_counter_test_fold(struct kunit *test)
 {
 	const struct cnt_fold_case *p = test->param_value;
+	struct vpmu_counter c, now;
+	struct cnt_fold_at at;
 	unsigned int i, k;
+	bool overflow;
 
 	for (i = 0; i < ARRAY_SIZE(cnt_widths); i++) {
-		unsigned int w = cnt_widths[i];
-		u64 mask = cnt_mask(w), perf = cnt_val(&p->perf, mask);
-		u64 want = cnt_val(&p->counter, mask);
-		struct vpmu_counter c, now;
-		bool overflow = false;
-
-		if (!(p->widths & BIT(i)))
+		if (!cnt_fold_at(p, i, &at))
 			continue;
-		counter_init(&c, w, cnt_val(&p->start, mask));
+		counter_init(&c, at.width, at.start);
 		now = c;
-		for (k = 0; k < ARRAY_SIZE(p->emulated); k++) {
-			if (p->emulated[k].kind == CV_NONE)
-				continue;
-			vpmu_counter_add_emulated(&c, cnt_val(&p->emulated[k], mask));
-			overflow |= vpmu_counter_add_now(&now, perf,
-							 cnt_val(&p->emulated[k], mask));
+		overflow = false;
+		for (k = 0; k < at.nr_emulated; k++) {
+			vpmu_counter_add_emulated(&c, at.emulated[k]);
+			overflow |= vpmu_counter_add_now(&now, at.perf, at.emulated[k]);
 		}
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&c, perf), want,
-				    "width %u: read before the fold", w);
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, perf),
-				    !!(p->wrap & WR_US), "width %u: wrap", w);
-		KUNIT_EXPECT_EQ_MSG(test, c.counter, want, "width %u", w);
-		KUNIT_EXPECT_EQ_MSG(test, c.emulated, 0ULL, "width %u", w);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&c, at.perf), at.want,
+				    "width %u: read before the fold", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, at.perf),
+				    !!(p->wrap & WR_US), "width %u: wrap", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, c.counter, at.want, "width %u", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, c.emulated, 0ULL, "width %u", at.width);
 		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&c, 0),
-				       "width %u: second fold", w);
-		KUNIT_EXPECT_EQ_MSG(test, c.counter, want, "width %u", w);
+				       "width %u: second fold", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, c.counter, at.want, "width %u", at.width);
 
 		KUNIT_EXPECT_EQ_MSG(test, overflow, !!(p->wrap & WR_NOW),
-				    "width %u: wrap counted at once", w);
-		KUNIT_EXPECT_EQ_MSG(test, now.emulated, 0ULL, "width %u", w);
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&now, perf), want,
-				    "width %u: read, counted at once", w);
-		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&now, perf),
-				       "width %u: fold after counting at once", w);
-		KUNIT_EXPECT_EQ_MSG(test, now.counter, want, "width %u", w);
+				    "width %u: wrap counted at once", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, now.emulated, 0ULL, "width %u", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&now, at.perf), at.want,
+				    "width %u: read, counted at once", at.width);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&now, at.perf),
+				       "width %u: fold after counting at once", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, now.counter, at.want, "width %u", at.width);
 	}
 }
 

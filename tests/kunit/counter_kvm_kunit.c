@@ -75,55 +75,40 @@ static bool kvm612_pause_counter(struct kvm_pmc *pmc, u64 mask, u64 perf)
 	return pmc->counter < snapshot;
 }
 
-static void kvm_test_fold(struct kunit *test)
+static void kvm_check_fold(struct kunit *test, u8 wrap,
+			   const struct cnt_fold_at *at, struct kvm_pmc *pmc,
+			   struct vpmu_counter *c)
 {
-	const struct cnt_fold_case *p = test->param_value;
-	unsigned int i, k;
+	unsigned int k, w = at->width;
 
-	for (i = 0; i < ARRAY_SIZE(cnt_widths); i++) {
-		unsigned int w = cnt_widths[i];
-		u64 mask = cnt_mask(w), perf = cnt_val(&p->perf, mask);
-		u64 want = cnt_val(&p->counter, mask);
-		struct kvm_pmc pmc = { .counter = cnt_val(&p->start, mask) };
-		struct vpmu_counter c = { .counter = pmc.counter, .mask = mask };
-
-		if (!(p->widths & BIT(i)))
-			continue;
-		for (k = 0; k < ARRAY_SIZE(p->emulated); k++) {
-			if (p->emulated[k].kind == CV_NONE)
-				continue;
-			/* kvm_pmu_incr_counter(), once per event. */
-			pmc.emulated_counter += cnt_val(&p->emulated[k], mask);
-			vpmu_counter_add_emulated(&c, cnt_val(&p->emulated[k], mask));
-		}
-		KUNIT_EXPECT_EQ_MSG(test, kvm612_read_counter(&pmc, mask, perf), want,
-				    "width %u: read", w);
-		KUNIT_EXPECT_EQ_MSG(test, kvm612_pause_counter(&pmc, mask, perf),
-				    !!(p->wrap & WR_612), "width %u: KVM's overflow", w);
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, perf),
-				    !!(p->wrap & WR_US), "width %u: our overflow", w);
-		KUNIT_EXPECT_EQ_MSG(test, pmc.counter, c.counter, "width %u", w);
-		KUNIT_EXPECT_EQ_MSG(test, pmc.emulated_counter, 0ULL, "width %u", w);
-		kvm_expect_period(test, pmc.counter, &c, w);
+	for (k = 0; k < at->nr_emulated; k++) {
+		/* kvm_pmu_incr_counter(), once per event. */
+		pmc->emulated_counter += at->emulated[k];
+		vpmu_counter_add_emulated(c, at->emulated[k]);
 	}
+	KUNIT_EXPECT_EQ_MSG(test, kvm612_read_counter(pmc, at->mask, at->perf),
+			    at->want, "width %u: read", w);
+	KUNIT_EXPECT_EQ_MSG(test, kvm612_pause_counter(pmc, at->mask, at->perf),
+			    !!(wrap & WR_612), "width %u: KVM's overflow", w);
+	KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(c, at->perf),
+			    !!(wrap & WR_US), "width %u: our overflow", w);
+	KUNIT_EXPECT_EQ_MSG(test, pmc->counter, c->counter, "width %u", w);
+	KUNIT_EXPECT_EQ_MSG(test, pmc->emulated_counter, 0ULL, "width %u", w);
+	kvm_expect_period(test, pmc->counter, c, w);
 }
 
 #else
 
 /* The emulated events of a row, as one number when it fits in a u64. */
-static bool kvm_total_events(const struct cnt_fold_case *p, u64 mask, u64 *n)
+static bool kvm_total_events(const struct cnt_fold_at *at, u64 *n)
 {
-	unsigned int i;
-	u64 add;
+	unsigned int k;
 
 	*n = 0;
-	for (i = 0; i < ARRAY_SIZE(p->emulated); i++) {
-		if (p->emulated[i].kind == CV_NONE)
-			continue;
-		add = cnt_val(&p->emulated[i], mask);
-		if (*n + add < add)
+	for (k = 0; k < at->nr_emulated; k++) {
+		if (*n + at->emulated[k] < *n)
 			return false;
-		*n += add;
+		*n += at->emulated[k];
 	}
 	return true;
 }
@@ -148,52 +133,59 @@ static bool kvm61_incr_counter(struct kvm_pmc *pmc, u64 mask, u64 *perf)
 	return pmc->counter < before;
 }
 
-static void kvm_test_fold(struct kunit *test)
+static void kvm_check_fold(struct kunit *test, u8 wrap,
+			   const struct cnt_fold_at *at, struct kvm_pmc *pmc,
+			   struct vpmu_counter *c)
 {
-	const struct cnt_fold_case *p = test->param_value;
-	unsigned int i, k;
-	u64 n, e;
+	unsigned int k, w = at->width;
+	bool overflow = false;
+	u64 n, e, pending = at->perf;
 
-	for (i = 0; i < ARRAY_SIZE(cnt_widths); i++) {
-		unsigned int w = cnt_widths[i];
-		u64 mask = cnt_mask(w), perf = cnt_val(&p->perf, mask);
-		u64 want = cnt_val(&p->counter, mask), pending = perf;
-		struct kvm_pmc pmc = { .counter = cnt_val(&p->start, mask) };
-		struct vpmu_counter c = { .counter = pmc.counter, .mask = mask };
-		bool overflow = false;
+	/* The redirect: each call counts at once, perf stays pending. */
+	for (k = 0; k < at->nr_emulated; k++)
+		overflow |= vpmu_counter_add_now(c, at->perf, at->emulated[k]);
+	KUNIT_EXPECT_EQ_MSG(test, overflow, !!(wrap & WR_NOW),
+			    "width %u: the redirect's overflow", w);
+	KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(c, at->perf), at->want,
+			    "width %u: read after the redirect", w);
 
-		if (!(p->widths & BIT(i)))
-			continue;
-
-		/* The redirect: each call counts at once, perf stays pending. */
-		for (k = 0; k < ARRAY_SIZE(p->emulated); k++)
-			if (p->emulated[k].kind != CV_NONE)
-				overflow |= vpmu_counter_add_now(&c, perf,
-								 cnt_val(&p->emulated[k], mask));
-		KUNIT_EXPECT_EQ_MSG(test, overflow, !!(p->wrap & WR_NOW),
-				    "width %u: the redirect's overflow", w);
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&c, perf), want,
-				    "width %u: read after the redirect", w);
-
-		/* 6.1 itself, one event at a time. */
-		if (!kvm_total_events(p, mask, &n) || n > BIT(20))
-			continue;
-		overflow = false;
-		for (e = 0; e < n; e++)
-			overflow |= kvm61_incr_counter(&pmc, mask, &pending);
-		KUNIT_EXPECT_EQ_MSG(test, overflow, !!(p->wrap & WR_61),
-				    "width %u: KVM's overflow", w);
-		KUNIT_EXPECT_EQ_MSG(test, kvm61_read_counter(&pmc, mask, pending), want,
-				    "width %u: read", w);
-		/* reprogram_counter() re-arms from the same value as ours. */
-		if (n) {
-			vpmu_counter_fold(&c, perf);
-			kvm_expect_period(test, pmc.counter, &c, w);
-		}
+	/* 6.1 itself, one event at a time. */
+	if (!kvm_total_events(at, &n) || n > BIT(20))
+		return;
+	overflow = false;
+	for (e = 0; e < n; e++)
+		overflow |= kvm61_incr_counter(pmc, at->mask, &pending);
+	KUNIT_EXPECT_EQ_MSG(test, overflow, !!(wrap & WR_61),
+			    "width %u: KVM's overflow", w);
+	KUNIT_EXPECT_EQ_MSG(test, kvm61_read_counter(pmc, at->mask, pending),
+			    at->want, "width %u: read", w);
+	/* reprogram_counter() re-arms from the same value as ours. */
+	if (n) {
+		vpmu_counter_fold(c, at->perf);
+		kvm_expect_period(test, pmc->counter, c, w);
 	}
 }
 
 #endif
+
+static void kvm_test_fold(struct kunit *test)
+{
+	const struct cnt_fold_case *p = test->param_value;
+	struct cnt_fold_at at;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cnt_widths); i++) {
+		struct kvm_pmc pmc = { };
+		struct vpmu_counter c = { };
+
+		if (!cnt_fold_at(p, i, &at))
+			continue;
+		pmc.counter = at.start;
+		c.counter = at.start;
+		c.mask = at.mask;
+		kvm_check_fold(test, p->wrap, &at, &pmc, &c);
+	}
+}
 
 static struct kunit_case kvm_counter_cases[] = {
 	KUNIT_CASE_PARAM(kvm_test_fold, kvm_fold_gen_params),
