@@ -121,6 +121,15 @@ static const struct pebs_case pebs_cases[] = {
 	  VCPU(GP(0), GP(3)), 3,
 	  { E_CTRL(CTRL & ~GP(0), CTRL), E_DS(GUEST_DS), E_CFG(GUEST_CFG) },
 	  3, 3 },
+	/*
+	 * The guest's GP 0 runs without PEBS on GP 1, its GP 1 with PEBS on
+	 * GP 2, both cross-mapped: no guest PEBS, though GP 1 is a
+	 * guest-only counter the guest's PEBS_ENABLE names.
+	 */
+	{ "cross-mapped-counter-named-for-pebs", PERF(GP(1) | GP(2), 0, GP(2)),
+	  VCPU(GP(1), GP(1) | GP(2)), 3,
+	  { E_CTRL(CTRL & ~(GP(1) | GP(2)), CTRL & ~GP(2)), E_DS(HOST_DS),
+	    E_CFG(HOST_CFG) }, 3, 1 },
 	/* PEBS on fixed 1 is PEBS_ENABLE bit 33, GLOBAL_CTRL's bit. */
 	{ "fixed-counter-pebs", PERF(FIX(1), 0, FIX(1)), VCPU(FIX(1), 0), 3,
 	  { E_CTRL(CTRL & ~FIX(1), CTRL), E_DS(GUEST_DS), E_CFG(GUEST_CFG) },
