@@ -165,13 +165,10 @@ static void track_guest(struct glue *g, const struct glue *before, int op,
 		g->activity = true;
 }
 
-/* Count idle sched-ins before the step's verdict is judged. */
+/* This sched-in is idle or ends the run: judged before its verdict. */
 static void count_idle(struct glue *g)
 {
-	if (g->activity || !quiet(g))
-		g->idle = 0;
-	else if (g->idle < g->k)
-		g->idle++;
+	g->idle = g->activity || !quiet(g) ? 0 : g->idle + 1;
 	g->activity = false;
 }
 
