@@ -19,6 +19,8 @@ rm -rf "$out/src" "$out/include" "$out/tests"
 cp -r "$top/src" "$top/include" "$out/"
 mkdir -p "$out/tests"
 cp -r "$top/tests/kunit" "$out/tests/"
+# The KUnit suites share their models and oracles with tests/user.
+cp -r "$top/tests/user" "$out/tests/"
 [ -d "$top/tests/live" ] && cp -r "$top/tests/live" "$out/tests/"
 cp "$top/Kbuild" "$top/VERSION" "$out/"
 exec make -C "$kdir" M="$out" "$@" modules

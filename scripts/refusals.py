@@ -96,8 +96,8 @@ def formats():
     """(refusals, whys): refusals are (file, errno or None, fmt)."""
     refusals, whys, macro = [], [], False
     for path, text in sources():
-        # The macro that prints a refusal: "refused: " fmt " (%s)\n".
-        if re.search(r'"refused: "\s*fmt\s*" \(%s\)\\n"', text):
+        # The macro that prints a refusal: "refused: " fmt " (%pe)\n".
+        if re.search(r'"refused: "\s*fmt\s*" \(%(?:s|pe)\)\\n"', text):
             macro = True
         for m in re.finditer(r'\bvpmu_refuse\s*\(', text):
             if text[m.start() - 8:m.start()].strip().endswith('define'):

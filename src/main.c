@@ -46,7 +46,7 @@ MODULE_PARM_DESC(max_version,
 static char *lbr_policy;
 module_param(lbr_policy, charp, 0444);
 MODULE_PARM_DESC(lbr_policy,
-		 "When the vLBR event is released: freeze_aware, pv, hysteresis (default)");
+		 "When the vLBR event is released: hysteresis (default), or freeze_aware (for comparison only)");
 static_assert(VPMU_LBR_POLICY_DEFAULT == VPMU_LBR_POLICY_HYSTERESIS,
 	      "the lbr_policy description names the default");
 
@@ -99,17 +99,10 @@ static int __init vpmu_parse_params(void)
 	vpmu_cfg.max_version = max_version;
 	i = lbr_policy ? vpmu_lbr_policy_from_name(lbr_policy) :
 			 VPMU_LBR_POLICY_DEFAULT;
-	/*
-	 * UPSTREAM is today's KVM, kept in the core to be measured against:
-	 * it releases the event while the stack is frozen and loses records.
-	 * An operator who wants KVM's own behaviour leaves out "lbr".
-	 */
-	if (i == VPMU_LBR_POLICY_UPSTREAM)
-		return vpmu_refuse(-EINVAL,
-				   "lbr_policy=upstream loses LBR records and is for comparison only: use freeze_aware, pv or hysteresis, or features without lbr");
+	/* KVM's own behaviour ("upstream") is features without "lbr". */
 	if (i < 0)
 		return vpmu_refuse(-EINVAL,
-				   "lbr_policy=%s: expected freeze_aware, pv or hysteresis",
+				   "lbr_policy=%s is not offered: expected hysteresis (or freeze_aware, for comparison only)",
 				   lbr_policy);
 	vpmu_cfg.lbr_policy = i;
 	if (!vpmu_lbr_hysteresis_valid(lbr_hysteresis))

@@ -1,23 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The Intel architectural PMU capability model: CPUID leaf 0AH (and the
- * architectural LBR leaf 1CH) decoded into one struct, and the rules the
- * Intel SDM derives from it: which counters and events exist, which bits
- * of the global MSRs are defined, which MSRs exist at each version.
- *
- * Every function is pure: it reads its arguments and writes only @out.
+ * The Intel architectural PMU capability model: CPUID.0AH (and 1CH) and
+ * the rules the SDM derives from it (Documentation/design.rst, "The
+ * capability model").
  */
 #ifndef VPMU_CAPS_H
 #define VPMU_CAPS_H
 
 #include <vpmu/types.h>
 
-/*
- * GLOBAL_CTRL bits 31:0 select GP counters, so no more than 32 exist.
- * FIXED_CTR_CTRL has four bits per fixed counter, and GLOBAL_CTRL bits
- * 47:32 enable them, so a guest is never given more than 16 fixed
- * counters; CPUID.0AH.ECX may still enumerate indexes up to 31.
- */
+/* GLOBAL_CTRL's bits: 32 GP counters, 16 fixed ones; ECX names 32. */
 #define VPMU_MAX_GP		32
 #define VPMU_MAX_FIXED		16
 #define VPMU_MAX_CPUID_FIXED	32
@@ -77,10 +69,8 @@ void vpmu_cpuid_0a_encode(const struct vpmu_caps *caps, u32 regs[4]);
  * vpmu_fixed_counter_mask() - the fixed counters that exist
  * @caps: the PMU
  *
- * Version 0-1: none.  Versions 2-4: counters 0..nr_fixed-1.  Version 5+:
- * counter i iff ECX[i] or nr_fixed > i.
- *
- * Return: bit i set iff fixed counter i exists, i < VPMU_MAX_CPUID_FIXED.
+ * Return: bit i set iff fixed counter i exists: none below version 2,
+ * 0..nr_fixed-1 in versions 2-4, from version 5 also those of ECX.
  */
 u32 vpmu_fixed_counter_mask(const struct vpmu_caps *caps);
 
@@ -116,19 +106,11 @@ bool vpmu_arch_event_available(const struct vpmu_caps *caps, unsigned int event)
  * @want: the CPUID.0AH the VMM asked for
  * @host: what the host PMU offers
  * @max_version: the highest version the module exposes
- * @out: the result, written only on success
+ * @out: the result, written only on success; may be @want
  *
- * The result never has more GP or fixed counters, wider counters, more
- * events or a higher version than either @host or @want; @max_version and
- * VPMU_MAX_VERSION (the last version whose rules this model knows) also
- * cap the version.  Unavailable events of either side stay unavailable
- * (EBX is the union of both), and AnyThread is deprecated if either side
- * deprecates it.  Fixed counters are the intersection of both sides' sets,
- * expressed in the result's version: before version 5 only the contiguous
- * prefix of that set can be enumerated.  Counters of width 0 on @host
- * count as absent.  A result of version 0 has every field clear, one of
- * version 1 no fixed-counter field.  The result is itself a valid @want,
- * and clamping it again against itself gives it back unchanged.
+ * The intersection of both sides, capped at @max_version and
+ * VPMU_MAX_VERSION (design.rst has the rules).  The result is a valid
+ * @want that clamps to itself.
  *
  * Return: 0, or -EINVAL when @want contradicts itself: fields set with
  * version 0, ECX bits below version 5, nr_fixed or fixed_width set with
@@ -204,13 +186,10 @@ u64 vpmu_global_status_set_valid(const struct vpmu_caps *caps, unsigned int feat
  * @fixed_ctr_ctrl: FIXED_CTR_CTRL
  * @pebs_enable: PEBS_ENABLE
  *
- * Bit n is set iff PERFEVTSELn[7:0] != 0; bit 32+i iff the enable field of
- * fixed counter i in @fixed_ctr_ctrl is non-zero; bit 63 (PMI_InUse) iff an
- * existing GP counter has PERFEVTSEL.INT, an existing fixed counter has its
- * PMI bit, or @pebs_enable has a bit of an existing counter.  Counters that
- * do not exist never show.
- *
- * Return: the register value; 0 below version 4.
+ * Return: the register value, 0 below version 4: bit n iff
+ * PERFEVTSELn[7:0] != 0, bit 32+i iff fixed counter i's enable field is
+ * non-zero, bit 63 iff an INT, an ENi_PMI or a PEBS_ENABLE bit of an
+ * existing counter is set.  Absent counters never show.
  */
 u64 vpmu_global_inuse(const struct vpmu_caps *caps, const u64 *eventsel,
 		      u64 fixed_ctr_ctrl, u64 pebs_enable);
@@ -232,11 +211,8 @@ bool vpmu_msr_is_valid(const struct vpmu_caps *caps, u32 msr);
  * vpmu_cpuid_1c_guest_eax() - CPUID.1CH.EAX for a guest
  * @host_eax: CPUID.1CH.EAX of the host
  *
- * A guest LBR stack must have the depth of the host's, so EAX[7:0], the
- * bitmap of supported depths (bit n: 8 * (n + 1) entries), keeps only the
- * host's deepest one.  Every other bit passes through unchanged.
- *
- * Return: the guest's EAX, never with a bit @host_eax lacks.
+ * Return: @host_eax with only its deepest LBR depth left in EAX[7:0]
+ * (bit n: 8 * (n + 1) entries): a guest stack has the host's depth.
  */
 u32 vpmu_cpuid_1c_guest_eax(u32 host_eax);
 

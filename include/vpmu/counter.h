@@ -1,13 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Emulated-counter accounting: a guest counter counts what its perf event
- * counted plus the events KVM counted in software (instructions and
- * branches KVM emulated).  The emulated events are kept apart from the
- * perf count and folded in only after the perf count has been consumed, so
- * an overflow is raised exactly once per wrap: by perf when the perf count
- * wrapped the counter, by KVM when the emulated events did.
- *
- * Every function is pure: it reads its arguments and writes only @c.
+ * Emulated-counter accounting: one overflow per wrap, whoever made it.
+ * Documentation/design.rst, "Emulated-counter accounting", says why.
  */
 #ifndef VPMU_COUNTER_H
 #define VPMU_COUNTER_H
@@ -20,20 +14,14 @@
 
 /**
  * struct vpmu_counter - a guest counter fed by a perf event and by KVM
- * @counter: the base: the guest value when the perf event has counted
- *	nothing since it was last consumed and no emulated event is pending.
- *	Kept within @mask by every function that writes it.
- * @emulated: emulated events not folded in yet.  Below 2^64 this is their
- *	exact number.  A larger number, which only vpmu_counter_add_emulated()
- *	with huge counts reaches, is kept as 2^width + (number mod 2^width)
- *	when width < 64: a value that reads and folds the same.  At width 64
- *	it is kept mod 2^64 (see vpmu_counter_fold()).
- * @mask: 2^width - 1 for a counter of 1 to 64 bits, as
- *	vpmu_counter_mask_for_width() returns; any other value is invalid.
+ * @counter: the value with no perf count and no emulated event pending,
+ *	within @mask
+ * @emulated: emulated events not folded in yet; past 2^64 of them, kept
+ *	as 2^width plus their number mod 2^width (mod 2^64 at width 64)
+ * @mask: 2^width - 1, as vpmu_counter_mask_for_width() returns it
  *
- * The guest value is (@counter + perf_count + @emulated) mod 2^width, where
- * perf_count is what the perf event counted and was not consumed yet.  A
- * zeroed struct with a valid @mask is a counter that reads 0.
+ * The guest reads (@counter + perf count + @emulated) mod 2^width, the
+ * perf count being what the perf event counted and nobody consumed yet.
  */
 struct vpmu_counter {
 	u64 counter;
@@ -43,49 +31,31 @@ struct vpmu_counter {
 
 /**
  * vpmu_counter_mask_for_width() - the mask of a counter @width bits wide
- * @width: counter width in bits, CPUID.0AH.EAX[23:16] or EDX[12:5]
+ * @width: CPUID.0AH.EAX[23:16] or EDX[12:5]
  *
- * Return: 2^@width - 1 (~0ULL for 64), or 0 when @width is 0 or above
- * VPMU_COUNTER_MAX_WIDTH: no counter has that width, and 0 is not a valid
- * &struct vpmu_counter.mask.
+ * Return: 2^@width - 1, or 0 (no valid mask) outside 1..64.
  */
 u64 vpmu_counter_mask_for_width(unsigned int width);
 
 /**
  * vpmu_counter_read() - the value the guest sees now
- * @c: the counter
- * @perf_count: what the perf event counted and was not consumed yet (by
- *	vpmu_counter_fold()); any value, also one past the counter's range
- *
- * Pending emulated events count: nothing is consumed, @c is unchanged.
+ * @c: the counter, unchanged
+ * @perf_count: the perf count not consumed yet, any value
  *
  * Return: (@c->counter + @perf_count + @c->emulated) mod 2^width.
  */
 u64 vpmu_counter_read(const struct vpmu_counter *c, u64 perf_count);
 
 /**
- * vpmu_counter_fold() - consume the perf count and the emulated events
- * @c: the counter
- * @perf_count: what the perf event counted and was not consumed yet; the
- *	caller restarts the perf count from 0 (perf_event_pause() with reset)
- *	and passes counts relative to that point from now on
+ * vpmu_counter_fold() - consume the perf count, then the emulated events
+ * @c: the counter; afterwards @c->emulated is 0
+ * @perf_count: the perf count not consumed yet; the caller restarts the
+ *	perf count from 0 (perf_event_pause() with reset)
  *
- * The perf count goes first: base = (@c->counter + @perf_count) mod
- * 2^width.  Wraps on the way to base are perf's, which raised its own
- * overflow for them.  The emulated events go on top: the counter becomes
- * (base + @c->emulated) mod 2^width and @c->emulated becomes 0.  The
- * emulated events wrapped the counter iff base + @c->emulated >= 2^width,
- * as a true, unbounded sum: also when the perf count wrapped it first, also
- * when @c->emulated exceeds the counter's range (several wraps still make
- * one overflow: the guest sees one overflow bit).
- *
- * At width 64, a number of pending emulated events of 2^64 or more cannot
- * be held in @c->emulated; it is kept mod 2^64, the value read stays exact
- * but this function then reports whether that remainder wraps.  Reaching it
- * takes 2^64 events between two folds.
- *
- * Return: true iff the emulated events made the counter wrap at least once;
- * false when no wrap happened or the perf count alone wrapped it.
+ * Return: true iff the emulated events wrapped the counter: the value
+ * after the perf count, plus all of them, reaches 2^width.  A wrap of
+ * the perf count alone is perf's to report.  At width 64, 2^64 or more
+ * pending emulated events are seen mod 2^64.
  */
 bool vpmu_counter_fold(struct vpmu_counter *c, u64 perf_count);
 
@@ -93,45 +63,49 @@ bool vpmu_counter_fold(struct vpmu_counter *c, u64 perf_count);
  * vpmu_counter_write() - a guest WRMSR to the counter
  * @c: the counter
  * @val: the value written; bits above the width are ignored
- * @perf_count: what the perf event counted and was not consumed yet; it
- *	keeps counting from there, the write does not consume it
+ * @perf_count: the perf count not consumed yet; it stays unconsumed
  *
- * A write, not a read-modify-write: pending emulated events are dropped,
- * they never fold nor raise an overflow.  @c->counter is set relative to
- * @perf_count so that vpmu_counter_read(@c, @perf_count) returns @val &
- * @c->mask and events the perf event counts later add to that value.
+ * A write, not a read-modify-write: pending emulated events are dropped.
+ * Afterwards vpmu_counter_read(@c, @perf_count) is @val within the width.
  */
 void vpmu_counter_write(struct vpmu_counter *c, u64 val, u64 perf_count);
 
 /**
  * vpmu_counter_add_emulated() - count events KVM emulated
  * @c: the counter
- * @n: how many events; any value, also more than the counter's range
+ * @n: how many, any number
  *
- * The events stay pending in @c->emulated until vpmu_counter_fold() or
- * vpmu_counter_write(); vpmu_counter_read() includes them at once.
+ * They stay pending until vpmu_counter_fold() or vpmu_counter_write();
+ * vpmu_counter_read() sees them at once.
  */
 void vpmu_counter_add_emulated(struct vpmu_counter *c, u64 n);
 
 /**
+ * vpmu_counter_add_now() - count emulated events at once, leaving the
+ * perf count pending
+ * @c: the counter; pending emulated events are counted too, and none
+ *	stays pending
+ * @perf_count: the perf count not consumed yet; it stays unconsumed
+ * @n: events KVM emulated just now, any number
+ *
+ * For a caller that may not consume the perf count where the events
+ * happen (Linux 6.1's kvm_pmu_trigger_event() runs with interrupts off,
+ * where a perf event cannot be paused): @c->counter moves by the
+ * emulated events only, so vpmu_counter_read(@c, @perf_count) sees them
+ * and the perf count is consumed later, as it would have been.
+ *
+ * Return: what vpmu_counter_fold(@c, @perf_count) would say after
+ * vpmu_counter_add_emulated(@c, @n): true iff the emulated events wrapped
+ * the counter.
+ */
+bool vpmu_counter_add_now(struct vpmu_counter *c, u64 perf_count, u64 n);
+
+/**
  * vpmu_counter_period() - the sample period that fires at the next wrap
- * @c: the counter
+ * @c: the counter, for a perf event that starts from 0 now
  *
- * For a perf event that starts counting from 0 now (after
- * vpmu_counter_fold()), the number of events after which the counter
- * wraps: 2^width - vpmu_counter_read(@c, 0), pending emulated events
- * included.  A counter at 0 needs a full period, 2^width, never 0.
- *
- * At width 64 a full period, 2^64, does not fit a u64: ~0ULL is returned,
- * one event short, the largest period a u64 holds (KVM's own
- * get_sample_period() computes @mask + 1 and so would return 0, a counting
- * event that never fires).  perf_event_period() rejects periods with bit
- * 63 set, so a caller at width 64 has to clamp the period and take the
- * early perf overflow that follows for what it is: not a wrap.  Intel's
- * counters are 48 bits wide or less in practice.
- *
- * Return: 2^width - the value read with no perf count, in 1..2^width
- * (1..~0ULL at width 64).
+ * Return: 2^width - vpmu_counter_read(@c, 0), in 1..2^width; at width 64
+ * a full period is ~0ULL, one short (design.rst says why not 0).
  */
 u64 vpmu_counter_period(const struct vpmu_counter *c);
 

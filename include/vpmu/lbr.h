@@ -1,31 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The vLBR lifecycle: one small state machine per vCPU that decides when
- * the host "vLBR" perf event exists, when the guest's LBR MSRs are passed
- * through, what DEBUGCTL holds in guest context and what the guest reads
- * back, including the freeze of the LBR stack on a PMI.
- *
- * While the vLBR event exists, host perf saves and restores the LBR stack
- * at every context switch of the vCPU thread, so the guest's records
- * survive preemption and no other context's records reach the guest.
- * Releasing the event ends that cost, but a later access creates a new
- * event and host perf resets the stack: records the guest still meant to
- * read are lost.  The policies below differ only in when they release.
- *
- * Freeze on PMI (IA32_DEBUGCTL.FREEZE_LBRS_ON_PMI, bit 11):
- *  - versions 2 and 3 (legacy): the PMI clears DEBUGCTL.LBR; the guest
- *    reads LBR = 0 and resumes by setting it again;
- *  - version 4 and later (streamlined): the PMI sets GLOBAL_STATUS.LBR_FRZ
- *    (bit 58); DEBUGCTL.LBR stays 1 for the guest, but the stack records
- *    only while LBR = 1 and LBR_FRZ = 0.  Clearing LBR_FRZ through
- *    GLOBAL_STATUS_RESET resumes, setting it through GLOBAL_STATUS_SET
- *    freezes.  The machine emulates this by clearing LBR in the DEBUGCTL
- *    that hardware holds in guest context while LBR_FRZ is set;
- *  - versions 0 and 1: no freeze at all.
- *
- * The machine is pure: vpmu_lbr_step() reads one event and the state and
- * writes the new state and the effects.  The glue owns the perf event,
- * the MSR bitmap, the VMCS and GLOBAL_STATUS, and applies the effects.
+ * The vLBR lifecycle: when the host's vLBR perf event exists, when the
+ * LBR MSRs are passed through, which DEBUGCTL hardware holds in guest
+ * context and which the guest reads, and the freeze on PMI.  The glue
+ * applies the effects; Documentation/design.rst, "vLBR lifecycle", has
+ * the model.
  */
 #ifndef VPMU_LBR_H
 #define VPMU_LBR_H
@@ -47,8 +26,6 @@
  * @VPMU_LBR_EV_SCHED_OUT: the vCPU thread is scheduled out
  * @VPMU_LBR_EV_SCHED_IN: the vCPU thread is scheduled in; the one place
  *	where the machine releases the event (besides vCPU reset)
- * @VPMU_LBR_EV_PV_HINT: the guest's paravirtual hint: value non-zero
- *	means "my LBR stack is in use", zero means "I am done with it"
  * @VPMU_LBR_EV_RESET: vCPU reset
  */
 enum vpmu_lbr_event_type {
@@ -59,14 +36,13 @@ enum vpmu_lbr_event_type {
 	VPMU_LBR_EV_STATUS_SET,
 	VPMU_LBR_EV_SCHED_OUT,
 	VPMU_LBR_EV_SCHED_IN,
-	VPMU_LBR_EV_PV_HINT,
 	VPMU_LBR_EV_RESET,
 };
 
 /**
  * struct vpmu_lbr_event - one input of the machine
  * @type: what happened
- * @value: the MSR value or hint for the types that carry one, else ignored
+ * @value: the MSR value for the types that carry one, else ignored
  */
 struct vpmu_lbr_event {
 	enum vpmu_lbr_event_type type;
@@ -75,67 +51,23 @@ struct vpmu_lbr_event {
 
 /**
  * enum vpmu_lbr_policy - when the vLBR event is released
- *
- * Every policy releases only at SCHED_IN (or vCPU reset).  All but
- * UPSTREAM never release while the guest reads DEBUGCTL.LBR set or the
- * stack is frozen.
- *
- * @VPMU_LBR_POLICY_UPSTREAM: release at sched-in when the DEBUGCTL that
- *	hardware holds in guest context has LBR clear: today's KVM, even
- *	while the stack is frozen (a version 4 freeze clears LBR in hardware
- *	while the guest still reads it set).  Kept for comparison in the
- *	simulator and the tests; the module refuses to run with it.
- * @VPMU_LBR_POLICY_FREEZE_AWARE: UPSTREAM, but never while the stack is
- *	frozen (legacy or streamlined).
- * @VPMU_LBR_POLICY_PV: FREEZE_AWARE, and only after the guest's PV hint
- *	said "inactive"; a guest that never sent a hint counts as active.
- *	An "inactive" hint stands until the next hint: a guest that uses
- *	LBR again must say "active" before it does, or a sched-in that
- *	finds DEBUGCTL.LBR clear while it reads the stack may release it.
- * @VPMU_LBR_POLICY_HYSTERESIS: FREEZE_AWARE, and only at the K-th
- *	consecutive idle sched-in: one with DEBUGCTL.LBR clear, no freeze,
- *	and no LBR activity the machine saw since the previous sched-in.
- *	No timer: only sched-ins count.
+ * @VPMU_LBR_POLICY_FREEZE_AWARE: at every quiet sched-in
+ *	(vpmu_lbr_quiet()); for comparison only
+ * @VPMU_LBR_POLICY_HYSTERESIS: at the K-th consecutive idle sched-in:
+ *	quiet, and no LBR activity the machine saw since the previous one
  * @VPMU_LBR_POLICY_NR: number of policies, not a policy
+ *
+ * Neither releases but at a sched-in (or vCPU reset), nor while the guest
+ * reads DEBUGCTL.LBR set or the stack is frozen.
  */
 enum vpmu_lbr_policy {
-	VPMU_LBR_POLICY_UPSTREAM,
 	VPMU_LBR_POLICY_FREEZE_AWARE,
-	VPMU_LBR_POLICY_PV,
 	VPMU_LBR_POLICY_HYSTERESIS,
 	VPMU_LBR_POLICY_NR,
 };
 
-/*
- * The default policy, from tests/user/sim_lbr.c (8 traces, each with PMU
- * versions 2 and 4; no policy leaks in any):
- *
- *   policy        save/restores  lost reads
- *   UPSTREAM               3576         672
- *   FREEZE_AWARE           3576         408
- *   PV                     3716           0
- *   HYSTERESIS (K=2)       3667           0
- *
- * UPSTREAM loses records in the five-step seed sequence and whenever the
- * vCPU is preempted inside a PMI handler.  FREEZE_AWARE fixes those, but
- * still loses when the guest clears DEBUGCTL.LBR itself to read the stack
- * (context-switch path) and is preempted meanwhile.  PV loses nothing
- * only with a guest driver that sends the hint, which no guest has today;
- * without one it never releases (one save/restore per context switch for
- * the vCPU's lifetime).  HYSTERESIS loses nothing with any guest, for 2.5%
- * more save/restores than UPSTREAM: K + 1 sched-ins after each use.
- */
+/* Documentation/design.rst, "Release policy", says why these two. */
 #define VPMU_LBR_POLICY_DEFAULT		VPMU_LBR_POLICY_HYSTERESIS
-
-/*
- * Default K of the HYSTERESIS policy.  The sched-in that ends a slice
- * with LBR activity never counts as idle, so a guest that clears
- * DEBUGCTL.LBR and then reads the (passed-through) stack keeps it across
- * up to K preemptions; the event lives K + 1 sched-ins after the last
- * activity.  In the simulator's sweep K = 1 loses the reads that span two
- * preemptions (42), K = 2 loses none, and each step of K costs one more
- * save/restore per use of LBR.
- */
 #define VPMU_LBR_HYSTERESIS_K_DEFAULT	2
 /* K is kept in a u8. */
 #define VPMU_LBR_HYSTERESIS_K_MAX	255
@@ -146,22 +78,20 @@ enum vpmu_lbr_policy {
  *	freeze kind: none below 2, legacy for 2-3, streamlined from 4
  * @policy: the release policy
  * @hysteresis_k: HYSTERESIS: idle sched-ins needed before release, >= 1
- * @idle_sched_ins: HYSTERESIS: consecutive idle sched-ins so far
- *	(saturates at @hysteresis_k)
- * @event: the vLBR event exists (the glue was told to create it and not
- *	yet to release it)
+ * @idle_sched_ins: HYSTERESIS: consecutive idle sched-ins so far, at most
+ *	@hysteresis_k
+ * @event: the glue was told to create the vLBR event, not yet to release it
  * @passthrough: the LBR MSRs are passed through; only while @event
  * @legacy_frozen: a PMI cleared DEBUGCTL.LBR (versions 2-3) and the guest
  *	has not set it again since
  * @lbr_frz: GLOBAL_STATUS.LBR_FRZ as the guest sees it (version 4+)
- * @pv_active: the last PV hint (true until the guest sends one)
  * @active_slice: LBR activity seen since the last sched-in: an
  *	intercepted LBR MSR access, a DEBUGCTL write with LBR set before or
  *	after, a PMI that froze the stack, a change of LBR_FRZ
  * @guest_debugctl: DEBUGCTL as the guest reads it
  *
- * Set up with vpmu_lbr_init(); change only through vpmu_lbr_step() and
- * vpmu_lbr_set_hysteresis().
+ * Private to lbr.c: set up with vpmu_lbr_init(), changed through the
+ * functions below only.
  */
 struct vpmu_lbr {
 	u8 version;
@@ -172,33 +102,26 @@ struct vpmu_lbr {
 	bool passthrough;
 	bool legacy_frozen;
 	bool lbr_frz;
-	bool pv_active;
 	bool active_slice;
 	u64 guest_debugctl;
 };
 
 /**
  * struct vpmu_lbr_effects - what the glue must do after one step
- * @intercept: 1. intercept the LBR MSRs (done before a release, so the
- *	guest never reaches the MSRs without the event)
+ * @intercept: 1. intercept the LBR MSRs; comes with every release, before it
  * @release_event: 2. release the vLBR event
  * @create_event: 3. create the vLBR event (host perf resets the stack)
- * @passthrough: 4. pass the LBR MSRs through.  The glue must still
- *	intercept them, and answer reads with 0, whenever host perf has the
- *	event inactive (LBR reclaimed by a higher-priority host event): only
- *	the glue can see that.
- * @hw_debugctl: 5. the DEBUGCTL hardware must hold in guest context
- *	(GUEST_IA32_DEBUGCTL); always the current value.  LBR is set only
- *	while the event exists and the stack is not frozen.
- * @guest_debugctl: 6. what a guest RDMSR of DEBUGCTL returns; always the
- *	current value
- * @status_clear: 7. GLOBAL_STATUS bits to clear (only LBR_FRZ)
- * @status_set: 8. GLOBAL_STATUS bits to set (only LBR_FRZ)
+ * @passthrough: 4. pass the LBR MSRs through; comes with every create.
+ *	Only the glue sees host perf holding the event inactive: it keeps
+ *	them intercepted, reads returning 0, meanwhile.
+ * @hw_debugctl: 5. GUEST_IA32_DEBUGCTL; LBR only while the event exists
+ *	and the stack is not frozen
+ * @guest_debugctl: 6. what a guest RDMSR of DEBUGCTL returns
+ * @status_clear: 7. GLOBAL_STATUS bits to clear: LBR_FRZ or nothing
+ * @status_set: 8. GLOBAL_STATUS bits to set: LBR_FRZ or nothing
  *
- * Apply in field order.  Boolean effects are requests for this step only;
- * never both @intercept and @passthrough, never both @create_event and
- * @release_event.  The glue reads counter bits of GLOBAL_STATUS itself:
- * the machine owns LBR_FRZ only.
+ * Apply in field order.  The booleans ask for this step only, never both
+ * of a pair; the DEBUGCTLs are always the current values.
  */
 struct vpmu_lbr_effects {
 	bool intercept;
@@ -217,8 +140,8 @@ struct vpmu_lbr_effects {
  * @pmu_version: architectural PMU version of the guest, any value
  * @policy: release policy; an unknown value selects VPMU_LBR_POLICY_DEFAULT
  *
- * The result has no event, intercepted MSRs, DEBUGCTL 0, no freeze, the
- * PV hint "active" and K = VPMU_LBR_HYSTERESIS_K_DEFAULT.
+ * The result has no event, intercepted MSRs, DEBUGCTL 0, no freeze and
+ * K = VPMU_LBR_HYSTERESIS_K_DEFAULT.
  */
 void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 		   enum vpmu_lbr_policy policy);
@@ -228,8 +151,8 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
  * parameter spells it
  * @policy: any value
  *
- * Return: "upstream", "freeze_aware", "pv" or "hysteresis"; NULL for a
- * value that is no policy.
+ * Return: "freeze_aware" or "hysteresis"; NULL for a value that is no
+ * policy.
  */
 const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy);
 
@@ -274,10 +197,35 @@ int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k);
  * restores the initial state (version, policy and K are kept).  Status
  * writes touch LBR_FRZ from version 4 only, and PMIs freeze from version 2
  * only.  Whenever hardware would record with LBR set and no event exists
- * (an UPSTREAM release while frozen, then a resume), the event is created.
- * An unknown event type changes nothing.
+ * (a release forced by vpmu_lbr_sched_in() while frozen, then a resume),
+ * the event is created.  An unknown event type changes nothing.
  */
 void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
 		   struct vpmu_lbr_effects *out);
+
+/**
+ * vpmu_lbr_quiet() - may a release policy give the stack up now?
+ * @l: an initialized state
+ *
+ * Return: true iff the guest reads DEBUGCTL.LBR clear and no freeze
+ * (legacy or LBR_FRZ) holds its stack.
+ */
+bool vpmu_lbr_quiet(const struct vpmu_lbr *l);
+
+/**
+ * vpmu_lbr_sched_in() - a sched-in whose release the caller decides
+ * @l: the vCPU's state, updated
+ * @release: release the event, if it exists, whatever @l's policy says,
+ *	unless hardware records into the stack (DEBUGCTL.LBR set in guest
+ *	context), which a release would leave to another owner
+ * @out: filled completely with the effects of this step
+ *
+ * VPMU_LBR_EV_SCHED_IN with the policy's verdict replaced by @release;
+ * idle sched-ins are counted as usual.  The module releases by its
+ * policy only; this is how release rules it does not ship (today's KVM,
+ * a paravirtual hint) are measured against it in tests/user/sim_lbr.c.
+ */
+void vpmu_lbr_sched_in(struct vpmu_lbr *l, bool release,
+		       struct vpmu_lbr_effects *out);
 
 #endif /* VPMU_LBR_H */

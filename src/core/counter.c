@@ -57,6 +57,17 @@ void vpmu_counter_add_emulated(struct vpmu_counter *c, u64 n)
 	c->emulated = sum;
 }
 
+bool vpmu_counter_add_now(struct vpmu_counter *c, u64 perf_count, u64 n)
+{
+	struct vpmu_counter after = *c;
+
+	vpmu_counter_add_emulated(&after, n);
+	c->counter = vpmu_counter_read(&after, 0);
+	c->emulated = 0;
+	/* A copy folds and decides; the perf count stays unconsumed. */
+	return vpmu_counter_fold(&after, perf_count);
+}
+
 u64 vpmu_counter_period(const struct vpmu_counter *c)
 {
 	u64 left = (0 - vpmu_counter_read(c, 0)) & c->mask;

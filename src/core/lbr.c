@@ -24,6 +24,11 @@ static bool vpmu_lbr_frozen(const struct vpmu_lbr *l)
 	return l->legacy_frozen || l->lbr_frz;
 }
 
+bool vpmu_lbr_quiet(const struct vpmu_lbr *l)
+{
+	return !(l->guest_debugctl & VPMU_DEBUGCTL_LBR) && !vpmu_lbr_frozen(l);
+}
+
 /*
  * The DEBUGCTL of guest context.  Under a streamlined freeze the guest
  * still reads LBR = 1 but the stack must not record, so hardware runs
@@ -113,37 +118,18 @@ static void vpmu_lbr_pmi(struct vpmu_lbr *l, struct vpmu_lbr_effects *out)
 /* The policy's verdict at a sched-in; the caller has counted idleness. */
 static bool vpmu_lbr_may_release(const struct vpmu_lbr *l)
 {
-	bool quiet = !(l->guest_debugctl & VPMU_DEBUGCTL_LBR) &&
-		     !vpmu_lbr_frozen(l);
-
-	switch (l->policy) {
-	case VPMU_LBR_POLICY_UPSTREAM:
-		/* Today's KVM reads the VMCS value, frozen or not. */
-		return !(vpmu_lbr_hw_debugctl(l) & VPMU_DEBUGCTL_LBR);
-	case VPMU_LBR_POLICY_PV:
-		return quiet && !l->pv_active;
-	case VPMU_LBR_POLICY_HYSTERESIS:
-		return quiet && l->idle_sched_ins >= l->hysteresis_k;
-	case VPMU_LBR_POLICY_FREEZE_AWARE:
-	default:
-		return quiet;
-	}
+	if (l->policy == VPMU_LBR_POLICY_HYSTERESIS)
+		return vpmu_lbr_quiet(l) && l->idle_sched_ins >= l->hysteresis_k;
+	return vpmu_lbr_quiet(l);
 }
 
-static void vpmu_lbr_sched_in(struct vpmu_lbr *l, struct vpmu_lbr_effects *out)
+static void vpmu_lbr_count_idle(struct vpmu_lbr *l)
 {
-	bool idle = !l->active_slice &&
-		    !(l->guest_debugctl & VPMU_DEBUGCTL_LBR) &&
-		    !vpmu_lbr_frozen(l);
-
-	if (!idle)
+	if (l->active_slice || !vpmu_lbr_quiet(l))
 		l->idle_sched_ins = 0;
 	else if (l->idle_sched_ins < l->hysteresis_k)
 		l->idle_sched_ins++;
 	l->active_slice = false;
-
-	if (l->event && vpmu_lbr_may_release(l))
-		vpmu_lbr_release(l, out);
 }
 
 static void vpmu_lbr_reset(struct vpmu_lbr *l, struct vpmu_lbr_effects *out)
@@ -153,7 +139,6 @@ static void vpmu_lbr_reset(struct vpmu_lbr *l, struct vpmu_lbr_effects *out)
 	vpmu_lbr_release(l, out);
 	l->guest_debugctl = 0;
 	l->legacy_frozen = false;
-	l->pv_active = true;
 	l->active_slice = false;
 	l->idle_sched_ins = 0;
 }
@@ -167,16 +152,13 @@ void vpmu_lbr_init(struct vpmu_lbr *l, u8 pmu_version,
 		.version = pmu_version,
 		.policy = policy,
 		.hysteresis_k = VPMU_LBR_HYSTERESIS_K_DEFAULT,
-		.pv_active = true,
 	};
 }
 
 const char *vpmu_lbr_policy_name(enum vpmu_lbr_policy policy)
 {
 	static const char *const names[VPMU_LBR_POLICY_NR] = {
-		[VPMU_LBR_POLICY_UPSTREAM] = "upstream",
 		[VPMU_LBR_POLICY_FREEZE_AWARE] = "freeze_aware",
-		[VPMU_LBR_POLICY_PV] = "pv",
 		[VPMU_LBR_POLICY_HYSTERESIS] = "hysteresis",
 	};
 
@@ -206,6 +188,29 @@ int vpmu_lbr_set_hysteresis(struct vpmu_lbr *l, unsigned int k)
 	if (l->idle_sched_ins > l->hysteresis_k)
 		l->idle_sched_ins = l->hysteresis_k;
 	return 0;
+}
+
+/*
+ * What every step ends with.  A resume after a release forced while the
+ * stack was frozen (vpmu_lbr_sched_in()) would have hardware record with
+ * no event: bring the event back.
+ */
+static void vpmu_lbr_finish(struct vpmu_lbr *l, struct vpmu_lbr_effects *out)
+{
+	if ((l->guest_debugctl & VPMU_DEBUGCTL_LBR) && !l->lbr_frz)
+		vpmu_lbr_create(l, out);
+	out->hw_debugctl = vpmu_lbr_hw_debugctl(l);
+	out->guest_debugctl = l->guest_debugctl;
+}
+
+void vpmu_lbr_sched_in(struct vpmu_lbr *l, bool release,
+		       struct vpmu_lbr_effects *out)
+{
+	*out = (struct vpmu_lbr_effects) { 0 };
+	vpmu_lbr_count_idle(l);
+	if (release && !(vpmu_lbr_hw_debugctl(l) & VPMU_DEBUGCTL_LBR))
+		vpmu_lbr_release(l, out);
+	vpmu_lbr_finish(l, out);
 }
 
 void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
@@ -238,10 +243,9 @@ void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
 		/* Host perf saves the stack; nothing to decide here. */
 		break;
 	case VPMU_LBR_EV_SCHED_IN:
-		vpmu_lbr_sched_in(l, out);
-		break;
-	case VPMU_LBR_EV_PV_HINT:
-		l->pv_active = ev->value != 0;
+		vpmu_lbr_count_idle(l);
+		if (vpmu_lbr_may_release(l))
+			vpmu_lbr_release(l, out);
 		break;
 	case VPMU_LBR_EV_RESET:
 		vpmu_lbr_reset(l, out);
@@ -249,14 +253,5 @@ void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
 	default:
 		break;
 	}
-
-	/*
-	 * A resume after an UPSTREAM release under a streamlined freeze
-	 * would have hardware record with no event: bring the event back.
-	 */
-	if ((l->guest_debugctl & VPMU_DEBUGCTL_LBR) && !l->lbr_frz)
-		vpmu_lbr_create(l, out);
-
-	out->hw_debugctl = vpmu_lbr_hw_debugctl(l);
-	out->guest_debugctl = l->guest_debugctl;
+	vpmu_lbr_finish(l, out);
 }

@@ -13,6 +13,8 @@
 #include <vpmu/caps.h>
 #include <vpmu/msr.h>
 
+#include "vpmu_kunit.h"
+
 /* Indexes probed where "every index" is asked: past 31, and far past. */
 #define CAPS_T_PROBES		64
 static const unsigned int caps_t_far[] = { 64, 100, 255, 256, 0x7fffffff, ~0U };
@@ -34,180 +36,167 @@ static void caps_t_expect_eq(struct kunit *test, const struct vpmu_caps *got,
 /* ---------------------------------------------------------------- */
 /* decode / encode                                                   */
 
-struct caps_t_regs {
-	const char *name;
-	u32 regs[4];
-	struct vpmu_caps caps;
-};
-
 #define CAPS_T(v, gp, gpw, len, ebx, ecx, nfix, fw, any) \
 	{ .version = (v), .nr_gp = (gp), .gp_width = (gpw), \
 	  .events_len = (len), .events_unavail = (ebx), \
 	  .fixed_bitmap = (ecx), .nr_fixed = (nfix), .fixed_width = (fw), \
 	  .anythread_deprecated = (any) }
 
+/* Which way a row holds: registers to fields (DEC), back (ENC), or both. */
+#define DEC	BIT(0)
+#define ENC	BIT(1)
+#define BOTH	(DEC | ENC)
+
+struct caps_t_regs {
+	const char *name;
+	u8 dir;
+	u32 regs[4];
+	struct vpmu_caps caps;
+};
+
 /*
  * EAX: [7:0] version, [15:8] GP counters, [23:16] GP width, [31:24] EBX
  * length.  EBX, ECX: whole.  EDX: [4:0] fixed counters, [12:5] fixed
  * width, [15] AnyThread deprecation; EDX[14:13] and [31:16] reserved.
  */
-static const struct caps_t_regs caps_t_decode_cases[] = {
-	{ "zero", { 0, 0, 0, 0 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
-	{ "v4_typical", { 0x07300804, 0x44, 0, 0x8603 },
+static const struct caps_t_regs caps_t_cpuid_cases[] = {
+	{ "zero", BOTH, { 0, 0, 0, 0 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v4_typical", BOTH, { 0x07300804, 0x44, 0, 0x8603 },
 	  CAPS_T(4, 8, 48, 7, 0x44, 0, 3, 48, true) },
-	{ "v5_ecx", { 0x0a300805, 0, 0xf, 0x0604 },
+	{ "v5_ecx", BOTH, { 0x0a300805, 0, 0xf, 0x0604 },
 	  CAPS_T(5, 8, 48, 10, 0, 0xf, 4, 48, false) },
-	{ "distinct_bytes", { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x1fe0 },
+	{ "distinct_bytes", BOTH, { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x1fe0 },
 	  CAPS_T(0x78, 0x56, 0x34, 0x12, 0x9abcdef0, 0x0fedcba9, 0, 0xff, false) },
-	{ "edx_nr_fixed_only", { 0, 0, 0, 0x1f },
-	  CAPS_T(0, 0, 0, 0, 0, 0, 31, 0, false) },
-	{ "edx_anythread_only", { 0, 0, 0, 0x8000 },
-	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true) },
-	{ "edx_reserved_only", { 0, 0, 0, 0xffff6000 },
+	{ "edx_nr_fixed_only", BOTH, { 0, 0, 0, 0x1f }, CAPS_T(0, 0, 0, 0, 0, 0, 31, 0, false) },
+	{ "edx_anythread_only", BOTH, { 0, 0, 0, 0x8000 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true) },
+	{ "edx_reserved_only", DEC, { 0, 0, 0, 0xffff6000 },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
-	{ "all_ones", { ~0U, ~0U, ~0U, ~0U },
+	{ "all_ones", DEC, { ~0U, ~0U, ~0U, ~0U },
 	  CAPS_T(0xff, 0xff, 0xff, 0xff, ~0U, ~0U, 31, 0xff, true) },
-};
-
-static void caps_t_regs_desc(const struct caps_t_regs *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_decode, caps_t_decode_cases, caps_t_regs_desc);
-
-static void caps_test_decode(struct kunit *test)
-{
-	const struct caps_t_regs *p = test->param_value;
-	struct vpmu_caps got;
-
-	vpmu_cpuid_0a_decode(p->regs, &got);
-	caps_t_expect_eq(test, &got, &p->caps);
-}
-
-static const struct caps_t_regs caps_t_encode_cases[] = {
-	{ "zero", { 0, 0, 0, 0 }, CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
-	{ "v4_typical", { 0x07300804, 0x44, 0, 0x8603 },
-	  CAPS_T(4, 8, 48, 7, 0x44, 0, 3, 48, true) },
-	{ "distinct_bytes", { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x1fe0 },
-	  CAPS_T(0x78, 0x56, 0x34, 0x12, 0x9abcdef0, 0x0fedcba9, 0, 0xff, false) },
+	{ "edx_reserved_and_fields", DEC,
+	  { 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321 },
+	  CAPS_T(0x78, 0x56, 0x34, 0x12, 0x9abcdef0, 0x0fedcba9, 1, 0x19, false) },
+	{ "top_bits", DEC, { 0x80808080, 0x80000001, 0x80000000, 0xffff6000 },
+	  CAPS_T(0x80, 0x80, 0x80, 0x80, 0x80000001, 0x80000000, 0, 0, false) },
 	/* nr_fixed keeps its low five bits and never spills into the width */
-	{ "nr_fixed_32_truncated", { 0, 0, 0, 0x0600 },
+	{ "nr_fixed_32_truncated", ENC, { 0, 0, 0, 0x0600 },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 32, 48, false) },
-	{ "nr_fixed_63_truncated", { 0, 0, 0, 0x001f },
+	{ "nr_fixed_63_truncated", ENC, { 0, 0, 0, 0x001f },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 63, 0, false) },
-	{ "nr_fixed_33_truncated", { 0, 0, 0, 0x0001 },
+	{ "nr_fixed_33_truncated", ENC, { 0, 0, 0, 0x0001 },
 	  CAPS_T(0, 0, 0, 0, 0, 0, 33, 0, false) },
-	{ "anythread_only", { 0, 0, 0, 0x8000 },
-	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true) },
 	/* every field at its maximum: still no reserved EDX bit */
-	{ "all_max", { ~0U, ~0U, ~0U, 0x9fff },
+	{ "all_max", ENC, { ~0U, ~0U, ~0U, 0x9fff },
 	  CAPS_T(0xff, 0xff, 0xff, 0xff, ~0U, ~0U, 0xff, 0xff, true) },
 };
 
-KUNIT_ARRAY_PARAM(caps_t_encode, caps_t_encode_cases, caps_t_regs_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_t_cpuid, caps_t_cpuid_cases, name);
 
-static void caps_test_encode(struct kunit *test)
+static void caps_test_cpuid_0a(struct kunit *test)
 {
 	const struct caps_t_regs *p = test->param_value;
 	u32 regs[4] = { 0xdeadbeef, 0xdeadbeef, 0xdeadbeef, 0xdeadbeef };
-
-	vpmu_cpuid_0a_encode(&p->caps, regs);
-	KUNIT_EXPECT_EQ(test, regs[0], p->regs[0]);
-	KUNIT_EXPECT_EQ(test, regs[1], p->regs[1]);
-	KUNIT_EXPECT_EQ(test, regs[2], p->regs[2]);
-	KUNIT_EXPECT_EQ(test, regs[3], p->regs[3]);
-}
-
-/* encode(decode(x)) keeps EAX, EBX, ECX whole and EDX bits 0-12 and 15. */
-static void caps_test_roundtrip(struct kunit *test)
-{
-	static const u32 in[][4] = {
-		{ 0, 0, 0, 0 },
-		{ 0x07300804, 0x44, 0, 0x8603 },
-		{ 0x12345678, 0x9abcdef0, 0x0fedcba9, 0x87654321 },
-		{ ~0U, ~0U, ~0U, ~0U },
-		{ 0x80808080, 0x80000001, 0x80000000, 0xffff6000 },
-	};
+	struct vpmu_caps got;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(in); i++) {
-		struct vpmu_caps c;
-		u32 out[4];
-
-		vpmu_cpuid_0a_decode(in[i], &c);
-		vpmu_cpuid_0a_encode(&c, out);
-		KUNIT_EXPECT_EQ_MSG(test, out[0], in[i][0], "case %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, out[1], in[i][1], "case %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, out[2], in[i][2], "case %u", i);
-		KUNIT_EXPECT_EQ_MSG(test, out[3], in[i][3] & 0x9fffU, "case %u", i);
+	if (p->dir & DEC) {
+		vpmu_cpuid_0a_decode(p->regs, &got);
+		caps_t_expect_eq(test, &got, &p->caps);
+		/* Back again: all but the reserved EDX bits 13, 14, 31:16. */
+		vpmu_cpuid_0a_encode(&got, regs);
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_EQ_MSG(test, regs[i],
+					    i == 3 ? p->regs[i] & 0x9fffU : p->regs[i],
+					    "register %u after encode", i);
+	}
+	if (p->dir & ENC) {
+		vpmu_cpuid_0a_encode(&p->caps, regs);
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_EQ_MSG(test, regs[i], p->regs[i], "register %u", i);
 	}
 }
 
 /* ---------------------------------------------------------------- */
-/* fixed and GP counters                                             */
+/* fixed counters and architectural events: which indexes exist      */
 
-struct caps_t_fixed {
+enum caps_t_kind { CAPS_T_FIXED, CAPS_T_EVENTS };
+
+struct caps_t_index {
 	const char *name;
-	u8 version;
-	u8 nr_fixed;
-	u32 bitmap;
-	u32 expected;	/* bit i: fixed counter i exists */
+	enum caps_t_kind kind;
+	struct vpmu_caps caps;
+	u32 expected;	/* bit i: index i exists */
 };
+
+#define CAPS_T_F(v, nr, ecx) \
+	{ .version = (v), .nr_fixed = (nr), .fixed_bitmap = (ecx) }
+#define CAPS_T_E(v, len, ebx) \
+	{ .version = (v), .events_len = (len), .events_unavail = (ebx) }
 
 /*
- * Version 1: no fixed counters.  Versions 2-4: EDX[4:0] contiguous ones,
- * ECX reserved.  Version 5+: FxCtr[i] iff ECX[i] || EDX[4:0] > i.
+ * Fixed counters: none in version 1; versions 2-4: EDX[4:0] contiguous
+ * ones, ECX reserved; version 5+: FxCtr[i] iff ECX[i] || EDX[4:0] > i.
+ * Event i is available iff i < EAX[31:24] and EBX[i] is clear.
  */
-static const struct caps_t_fixed caps_t_fixed_cases[] = {
-	{ "v0", 0, 3, 0x50, 0 },
-	{ "v1", 1, 3, 0x50, 0 },
-	{ "v2", 2, 3, 0x50, 0x7 },
-	{ "v3", 3, 3, 0x50, 0x7 },
-	{ "v4", 4, 3, 0x50, 0x7 },
-	{ "v5", 5, 3, 0x50, 0x57 },
-	{ "v6", 6, 3, 0x50, 0x57 },
-	{ "v255", 255, 3, 0x50, 0x57 },
-	{ "v1_ecx_only", 1, 0, 0xff, 0 },
-	{ "v2_none", 2, 0, 0, 0 },
-	{ "v2_one", 2, 1, 0, 0x1 },
-	{ "v4_31", 4, 31, 0, 0x7fffffff },
-	{ "v4_nr_32", 4, 32, 0, 0xffffffff },
-	{ "v4_nr_255", 4, 255, 0, 0xffffffff },
-	{ "v4_ecx_only", 4, 0, 0xffffffff, 0 },
-	{ "v5_ecx_only", 5, 0, 0xffffffff, 0xffffffff },
-	{ "v5_bit31_only", 5, 0, 0x80000000, 0x80000000 },
-	{ "v5_holes", 5, 1, 0x14, 0x15 },
-	{ "v5_ecx_inside_prefix", 5, 4, 0x3, 0xf },
-	{ "v5_none", 5, 0, 0, 0 },
+static const struct caps_t_index caps_t_index_cases[] = {
+	{ "fixed_v0", CAPS_T_FIXED, CAPS_T_F(0, 3, 0x50), 0 },
+	{ "fixed_v1", CAPS_T_FIXED, CAPS_T_F(1, 3, 0x50), 0 },
+	{ "fixed_v2", CAPS_T_FIXED, CAPS_T_F(2, 3, 0x50), 0x7 },
+	{ "fixed_v3", CAPS_T_FIXED, CAPS_T_F(3, 3, 0x50), 0x7 },
+	{ "fixed_v4", CAPS_T_FIXED, CAPS_T_F(4, 3, 0x50), 0x7 },
+	{ "fixed_v5", CAPS_T_FIXED, CAPS_T_F(5, 3, 0x50), 0x57 },
+	{ "fixed_v6", CAPS_T_FIXED, CAPS_T_F(6, 3, 0x50), 0x57 },
+	{ "fixed_v255", CAPS_T_FIXED, CAPS_T_F(255, 3, 0x50), 0x57 },
+	{ "fixed_v1_ecx_only", CAPS_T_FIXED, CAPS_T_F(1, 0, 0xff), 0 },
+	{ "fixed_v2_none", CAPS_T_FIXED, CAPS_T_F(2, 0, 0), 0 },
+	{ "fixed_v2_one", CAPS_T_FIXED, CAPS_T_F(2, 1, 0), 0x1 },
+	{ "fixed_v4_31", CAPS_T_FIXED, CAPS_T_F(4, 31, 0), 0x7fffffff },
+	{ "fixed_v4_nr_32", CAPS_T_FIXED, CAPS_T_F(4, 32, 0), 0xffffffff },
+	{ "fixed_v4_nr_255", CAPS_T_FIXED, CAPS_T_F(4, 255, 0), 0xffffffff },
+	{ "fixed_v4_ecx_only", CAPS_T_FIXED, CAPS_T_F(4, 0, 0xffffffff), 0 },
+	{ "fixed_v5_ecx_only", CAPS_T_FIXED, CAPS_T_F(5, 0, 0xffffffff), 0xffffffff },
+	{ "fixed_v5_bit31_only", CAPS_T_FIXED, CAPS_T_F(5, 0, 0x80000000), 0x80000000 },
+	{ "fixed_v5_holes", CAPS_T_FIXED, CAPS_T_F(5, 1, 0x14), 0x15 },
+	{ "fixed_v5_ecx_inside_prefix", CAPS_T_FIXED, CAPS_T_F(5, 4, 0x3), 0xf },
+	{ "fixed_v5_none", CAPS_T_FIXED, CAPS_T_F(5, 0, 0), 0 },
+	{ "events_v0", CAPS_T_EVENTS, CAPS_T_E(0, 7, 0), 0 },
+	{ "events_len0", CAPS_T_EVENTS, CAPS_T_E(4, 0, 0), 0 },
+	{ "events_len0_ebx_set", CAPS_T_EVENTS, CAPS_T_E(4, 0, 0xffffffff), 0 },
+	{ "events_len7", CAPS_T_EVENTS, CAPS_T_E(4, 7, 0), 0x7f },
+	{ "events_len7_some_unavail", CAPS_T_EVENTS, CAPS_T_E(4, 7, 0x05), 0x7a },
+	{ "events_len5_bits_beyond_len", CAPS_T_EVENTS, CAPS_T_E(4, 5, 0xffffffe0), 0x1f },
+	{ "events_len5_bits_within_and_beyond", CAPS_T_EVENTS, CAPS_T_E(4, 5, 0xe2), 0x1d },
+	{ "events_len32", CAPS_T_EVENTS, CAPS_T_E(5, 32, 0), 0xffffffff },
+	{ "events_len32_ends_unavail", CAPS_T_EVENTS, CAPS_T_E(5, 32, 0x80000001), 0x7ffffffe },
+	{ "events_len32_all_unavail", CAPS_T_EVENTS, CAPS_T_E(5, 32, 0xffffffff), 0 },
+	{ "events_len255", CAPS_T_EVENTS, CAPS_T_E(5, 255, 0), 0xffffffff },
 };
 
-static void caps_t_fixed_desc(const struct caps_t_fixed *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
+KUNIT_ARRAY_PARAM_DESC(caps_t_index, caps_t_index_cases, name);
 
-KUNIT_ARRAY_PARAM(caps_t_fixed, caps_t_fixed_cases, caps_t_fixed_desc);
-
-static void caps_test_fixed_counters(struct kunit *test)
+/* Exactly the indexes of the row exist, probed past 31 and far past. */
+static void caps_test_indexes(struct kunit *test)
 {
-	const struct caps_t_fixed *p = test->param_value;
-	struct vpmu_caps c = { .version = p->version, .nr_fixed = p->nr_fixed,
-			       .fixed_bitmap = p->bitmap };
+	const struct caps_t_index *p = test->param_value;
+	bool (*has)(const struct vpmu_caps *caps, unsigned int i);
 	unsigned int i;
 
-	KUNIT_EXPECT_EQ(test, vpmu_fixed_counter_mask(&c), p->expected);
-	for (i = 0; i < CAPS_T_PROBES; i++) {
-		bool exp = i < 32 && (p->expected & (1U << i));
-
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_fixed_counter_supported(&c, i),
-				    exp, "fixed counter %u", i);
+	if (p->kind == CAPS_T_FIXED) {
+		has = vpmu_fixed_counter_supported;
+		KUNIT_EXPECT_EQ(test, vpmu_fixed_counter_mask(&p->caps), p->expected);
+	} else {
+		has = vpmu_arch_event_available;
 	}
+	for (i = 0; i < CAPS_T_PROBES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, has(&p->caps, i),
+				    i < 32 && (p->expected & (1U << i)), "index %u", i);
 	for (i = 0; i < ARRAY_SIZE(caps_t_far); i++)
-		KUNIT_EXPECT_FALSE_MSG(test,
-				       vpmu_fixed_counter_supported(&c, caps_t_far[i]),
-				       "fixed counter %u", caps_t_far[i]);
+		KUNIT_EXPECT_FALSE_MSG(test, has(&p->caps, caps_t_far[i]),
+				       "index %u", caps_t_far[i]);
 }
+
+/* ---------------------------------------------------------------- */
+/* GP counters                                                       */
 
 struct caps_t_gp {
 	const char *name;
@@ -229,12 +218,7 @@ static const struct caps_t_gp caps_t_gp_cases[] = {
 	{ "v5_255", 5, 255, 0xffffffff },
 };
 
-static void caps_t_gp_desc(const struct caps_t_gp *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_gp, caps_t_gp_cases, caps_t_gp_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_t_gp, caps_t_gp_cases, name);
 
 static void caps_test_gp_counters(struct kunit *test)
 {
@@ -243,57 +227,6 @@ static void caps_test_gp_counters(struct kunit *test)
 
 	KUNIT_EXPECT_EQ_MSG(test, vpmu_gp_counter_mask(&c), p->expected,
 			    "mask %llx", (unsigned long long)vpmu_gp_counter_mask(&c));
-}
-
-/* ---------------------------------------------------------------- */
-/* architectural events                                              */
-
-struct caps_t_events {
-	const char *name;
-	u8 version;
-	u8 len;
-	u32 ebx;
-	u32 expected;	/* bit i: event i available */
-};
-
-/* Event i is available iff i < EAX[31:24] and EBX[i] is clear. */
-static const struct caps_t_events caps_t_events_cases[] = {
-	{ "v0", 0, 7, 0, 0 },
-	{ "len0", 4, 0, 0, 0 },
-	{ "len0_ebx_set", 4, 0, 0xffffffff, 0 },
-	{ "len7", 4, 7, 0, 0x7f },
-	{ "len7_some_unavail", 4, 7, 0x05, 0x7a },
-	{ "len5_bits_beyond_len", 4, 5, 0xffffffe0, 0x1f },
-	{ "len5_bits_within_and_beyond", 4, 5, 0xe2, 0x1d },
-	{ "len32", 5, 32, 0, 0xffffffff },
-	{ "len32_ends_unavail", 5, 32, 0x80000001, 0x7ffffffe },
-	{ "len32_all_unavail", 5, 32, 0xffffffff, 0 },
-	{ "len255", 5, 255, 0, 0xffffffff },
-};
-
-static void caps_t_events_desc(const struct caps_t_events *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_events, caps_t_events_cases, caps_t_events_desc);
-
-static void caps_test_arch_events(struct kunit *test)
-{
-	const struct caps_t_events *p = test->param_value;
-	struct vpmu_caps c = { .version = p->version, .events_len = p->len,
-			       .events_unavail = p->ebx };
-	unsigned int i;
-
-	for (i = 0; i < CAPS_T_PROBES; i++) {
-		bool exp = i < 32 && (p->expected & (1U << i));
-
-		KUNIT_EXPECT_EQ_MSG(test, vpmu_arch_event_available(&c, i), exp,
-				    "event %u", i);
-	}
-	for (i = 0; i < ARRAY_SIZE(caps_t_far); i++)
-		KUNIT_EXPECT_FALSE_MSG(test, vpmu_arch_event_available(&c, caps_t_far[i]),
-				       "event %u", caps_t_far[i]);
 }
 
 /* ---------------------------------------------------------------- */
@@ -533,12 +466,7 @@ static const struct caps_t_inval caps_t_inval_cases[] = {
 	{ "events_len_255", CAPS_T(4, 8, 48, 255, 0, 0, 3, 48, false) },
 };
 
-static void caps_t_inval_desc(const struct caps_t_inval *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_inval, caps_t_inval_cases, caps_t_inval_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_t_inval, caps_t_inval_cases, name);
 
 static void caps_test_clamp_einval(struct kunit *test)
 {
@@ -700,12 +628,7 @@ static const struct caps_t_clamp caps_t_clamp_cases[] = {
 	  CAPS_T(4, 0, 0, 7, 0, 0, 3, 48, false) },
 };
 
-static void caps_t_clamp_desc(const struct caps_t_clamp *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_clamp, caps_t_clamp_cases, caps_t_clamp_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_t_clamp, caps_t_clamp_cases, name);
 
 static void caps_test_clamp(struct kunit *test)
 {
@@ -788,12 +711,7 @@ static const struct caps_t_global caps_t_global_cases[] = {
 	  0xcc00ffffffffffffULL, 0x4c00ffffffffffffULL },
 };
 
-static void caps_t_global_desc(const struct caps_t_global *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_global, caps_t_global_cases, caps_t_global_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_t_global, caps_t_global_cases, name);
 
 static void caps_test_global_masks(struct kunit *test)
 {
@@ -872,12 +790,7 @@ static const struct caps_t_1c caps_t_1c_cases[] = {
 	{ "depth_bits_beside_upper", 0x00000a05, 0x00000a04 },
 };
 
-static void caps_t_1c_desc(const struct caps_t_1c *p, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->name);
-}
-
-KUNIT_ARRAY_PARAM(caps_t_1c, caps_t_1c_cases, caps_t_1c_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_t_1c, caps_t_1c_cases, name);
 
 static void caps_test_cpuid_1c(struct kunit *test)
 {
@@ -890,12 +803,9 @@ static void caps_test_cpuid_1c(struct kunit *test)
 }
 
 static struct kunit_case caps_test_cases[] = {
-	KUNIT_CASE_PARAM(caps_test_decode, caps_t_decode_gen_params),
-	KUNIT_CASE_PARAM(caps_test_encode, caps_t_encode_gen_params),
-	KUNIT_CASE(caps_test_roundtrip),
-	KUNIT_CASE_PARAM(caps_test_fixed_counters, caps_t_fixed_gen_params),
+	KUNIT_CASE_PARAM(caps_test_cpuid_0a, caps_t_cpuid_gen_params),
+	KUNIT_CASE_PARAM(caps_test_indexes, caps_t_index_gen_params),
 	KUNIT_CASE_PARAM(caps_test_gp_counters, caps_t_gp_gen_params),
-	KUNIT_CASE_PARAM(caps_test_arch_events, caps_t_events_gen_params),
 	KUNIT_CASE(caps_test_inuse_gp_event_field),
 	KUNIT_CASE(caps_test_inuse_gp_other_bits),
 	KUNIT_CASE(caps_test_inuse_pmi_from_gp_int),

@@ -8,7 +8,9 @@
 
 #include <vpmu/counter.h>
 
-static const unsigned int vpmu_counter_widths[] = { 1, 32, 48, 64 };
+#include "counter_cases.h"
+#include "vpmu_kunit.h"
+
 static const unsigned int vpmu_counter_model_widths[] = {
 	1, 2, 7, 31, 32, 33, 48, 63, 64
 };
@@ -18,8 +20,7 @@ static void vpmu_counter_width_desc(const unsigned int *width, char *desc)
 	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "width %u", *width);
 }
 
-KUNIT_ARRAY_PARAM(vpmu_counter_width, vpmu_counter_widths,
-		  vpmu_counter_width_desc);
+KUNIT_ARRAY_PARAM(vpmu_counter_width, cnt_widths, vpmu_counter_width_desc);
 KUNIT_ARRAY_PARAM(vpmu_counter_model_width, vpmu_counter_model_widths,
 		  vpmu_counter_width_desc);
 
@@ -28,15 +29,9 @@ static unsigned int test_width(struct kunit *test)
 	return *(const unsigned int *)test->param_value;
 }
 
-/* 2^width - 1, computed apart from the code under test. */
-static u64 test_mask(unsigned int width)
-{
-	return width == 64 ? ~0ULL : (1ULL << width) - 1;
-}
-
 static void counter_init(struct vpmu_counter *c, unsigned int width, u64 val)
 {
-	c->mask = test_mask(width);
+	c->mask = cnt_mask(width);
 	c->counter = val & c->mask;
 	c->emulated = 0;
 }
@@ -61,7 +56,7 @@ static void vpmu_counter_test_mask_for_width(struct kunit *test)
 static void vpmu_counter_test_read(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	struct vpmu_counter c;
 
 	counter_init(&c, w, mask);
@@ -73,19 +68,20 @@ static void vpmu_counter_test_read(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, ~0ULL), mask - 1);
 
 	/* Pending emulated events are seen at once. */
-	c.emulated = 2;
+	vpmu_counter_add_emulated(&c, 2);
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), 1ULL & mask);
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 3), 4ULL & mask);
 
 	/* Emulated events beyond the range count mod 2^width. */
 	counter_init(&c, w, 5);
-	c.emulated = w == 64 ? ~0ULL : (mask + 1) * 3 + 2;
+	vpmu_counter_add_emulated(&c, w == 64 ? ~0ULL : (mask + 1) * 3 + 2);
 	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0),
 			(w == 64 ? 4ULL : 7ULL) & mask);
 
 	/* Reading consumes nothing. */
+	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0),
+			(w == 64 ? 4ULL : 7ULL) & mask);
 	KUNIT_EXPECT_EQ(test, c.counter, 5ULL & mask);
-	KUNIT_EXPECT_EQ(test, c.emulated, w == 64 ? ~0ULL : (mask + 1) * 3 + 2);
 }
 
 /*
@@ -96,271 +92,95 @@ static void vpmu_counter_test_read(struct kunit *test)
 static void vpmu_counter_test_fold_boundary(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	const u64 bases[] = { 0, 1, mask / 2, mask - 1, mask };
 	struct vpmu_counter c;
-	unsigned int i, from_perf;
+	unsigned int i, from_perf, past;
 
-	for (i = 0; i < ARRAY_SIZE(bases); i++) {
-		for (from_perf = 0; from_perf < 2; from_perf++) {
-			u64 b = bases[i];
-			u64 cnt = from_perf ? 0 : b;
-			u64 perf = from_perf ? b : 0;
+	for (i = 0; i < ARRAY_SIZE(bases) * 2; i++) {
+		u64 b = bases[i / 2];
 
-			/* One short of the wrap. */
-			counter_init(&c, w, cnt);
-			vpmu_counter_add_emulated(&c, mask - b);
-			KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&c, perf),
-					       "base %llu", (unsigned long long)b);
-			KUNIT_EXPECT_EQ(test, c.counter, mask);
+		from_perf = i & 1;
+		/* 2^width - b + past events, 0..2 past the wrap. */
+		for (past = 0; past < 3; past++) {
+			/* Beyond a u64 at width 64: 2^64 - b + past >= 2^64. */
+			if (w == 64 && past > b)
+				break;
+			counter_init(&c, w, from_perf ? 0 : b);
+			vpmu_counter_add_emulated(&c, mask - b + past);
+			KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, from_perf ? b : 0),
+					    past > 0, "base %llu, %u past",
+					    (unsigned long long)b, past);
+			KUNIT_EXPECT_EQ(test, c.counter, (mask + past) & mask);
 			KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
-
-			/* 2^width - b events: not representable at b == 0, w == 64. */
-			if (w == 64 && b == 0)
-				continue;
-			counter_init(&c, w, cnt);
-			vpmu_counter_add_emulated(&c, mask - b + 1);
-			KUNIT_EXPECT_TRUE_MSG(test, vpmu_counter_fold(&c, perf),
-					      "base %llu", (unsigned long long)b);
-			KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-			/* One past it: 2^64 does not fit at b == 1 either. */
-			if (w == 64 && b == 1)
-				continue;
-			counter_init(&c, w, cnt);
-			vpmu_counter_add_emulated(&c, mask - b + 2);
-			KUNIT_EXPECT_TRUE_MSG(test, vpmu_counter_fold(&c, perf),
-					      "base %llu", (unsigned long long)b);
-			KUNIT_EXPECT_EQ(test, c.counter, 1ULL & mask);
 		}
 	}
 }
 
-/* A wrap the perf count makes alone is perf's: fold returns false. */
-static void vpmu_counter_test_fold_perf_wrap_alone(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	counter_init(&c, w, mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 1));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-	counter_init(&c, w, mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, ~0ULL));
-	KUNIT_EXPECT_EQ(test, c.counter, mask - 1);
-
-	/* Nothing counted at all. */
-	counter_init(&c, w, mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, mask);
-}
+KUNIT_ARRAY_PARAM_DESC(cnt_fold, cnt_fold_cases, name);
 
 /*
- * Seed bug: 6.1 bumps the counter, consumes the perf count and compares
- * with the value before both; when the perf count wrapped the counter in
- * the same window it raises a second overflow next to perf's.  Here the
- * wrap is perf's alone: fold returns false.
+ * What a fold must do at every width of the row: the value read before
+ * is the value after, emulated events leave nothing pending, a second
+ * fold with nothing new changes nothing.  The same events counted at
+ * once, with the perf count pending (vpmu_counter_add_now()), read the
+ * same and leave the perf count to the fold.
  */
-static void perf_wrap_and_emulated_event_in_one_window_one_overflow_from_perf(struct kunit *test)
+static void vpmu_counter_test_fold(struct kunit *test)
+{
+	const struct cnt_fold_case *p = test->param_value;
+	struct vpmu_counter c, now;
+	struct cnt_fold_at at;
+	unsigned int i, k;
+	bool overflow;
+
+	for (i = 0; i < ARRAY_SIZE(cnt_widths); i++) {
+		if (!cnt_fold_at(p, i, &at))
+			continue;
+		counter_init(&c, at.width, at.start);
+		now = c;
+		overflow = false;
+		for (k = 0; k < at.nr_emulated; k++) {
+			vpmu_counter_add_emulated(&c, at.emulated[k]);
+			overflow |= vpmu_counter_add_now(&now, at.perf, at.emulated[k]);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&c, at.perf), at.want,
+				    "width %u: read before the fold", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_fold(&c, at.perf),
+				    !!(p->wrap & WR_US), "width %u: wrap", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, c.counter, at.want, "width %u", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, c.emulated, 0ULL, "width %u", at.width);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&c, 0),
+				       "width %u: second fold", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, c.counter, at.want, "width %u", at.width);
+
+		KUNIT_EXPECT_EQ_MSG(test, overflow, !!(p->wrap & WR_NOW),
+				    "width %u: wrap counted at once", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, now.emulated, 0ULL, "width %u", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_counter_read(&now, at.perf), at.want,
+				    "width %u: read, counted at once", at.width);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_counter_fold(&now, at.perf),
+				       "width %u: fold after counting at once", at.width);
+		KUNIT_EXPECT_EQ_MSG(test, now.counter, at.want, "width %u", at.width);
+	}
+}
+
+/* Counting at once takes events still pending along, and their wrap. */
+static void vpmu_counter_test_add_now_takes_pending(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	struct vpmu_counter c;
 
-	counter_init(&c, w, mask);
+	counter_init(&c, w, mask - 1);
 	vpmu_counter_add_emulated(&c, 1);
-	/* Perf counted 3: mask + 3 wrapped to 2, the emulated event adds 1. */
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 3), 3ULL & mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 3));
-	KUNIT_EXPECT_EQ(test, c.counter, 3ULL & mask);
+	KUNIT_EXPECT_TRUE(test, vpmu_counter_add_now(&c, 0, 1));
 	KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
-	/* And nothing is left over to be reported later. */
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-}
-
-/*
- * Seed bug: several emulated events between two checks can hide a wrap.
- * Five events from mask - 1 wrap once (width 1: from 0, twice): one
- * overflow, from us, whether they are folded together or one by one.
- */
-static void emulated_events_across_a_wrap_one_overflow_from_us(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	unsigned int i, overflows = 0;
-	struct vpmu_counter c;
-
-	counter_init(&c, w, mask - 1);
-	for (i = 0; i < 5; i++)
-		vpmu_counter_add_emulated(&c, 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 3ULL & mask);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-
-	/* One window per event: one overflow per wrap. */
-	counter_init(&c, w, mask - 1);
-	for (i = 0; i < 5; i++) {
-		vpmu_counter_add_emulated(&c, 1);
-		overflows += vpmu_counter_fold(&c, 0);
-	}
-	KUNIT_EXPECT_EQ(test, overflows, w == 1 ? 2U : 1U);
-	KUNIT_EXPECT_EQ(test, c.counter, 3ULL & mask);
-
-	/* Perf counting in the same window does not hide ours. */
-	counter_init(&c, w, mask - 3);
-	vpmu_counter_add_emulated(&c, 2);
-	vpmu_counter_add_emulated(&c, 2);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 2));
-	KUNIT_EXPECT_EQ(test, c.counter, 2ULL & mask);
-}
-
-/*
- * The perf count wraps the counter, and the emulated events on top wrap
- * it again: the second wrap is ours (true).
- */
-static void vpmu_counter_test_perf_wrap_then_emulated_wrap(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	/* mask + 2 wraps to 1; 1 + mask == 2^width wraps again. */
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, mask);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 2));
 	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-	/* One event fewer: perf's wrap only. */
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, mask - 1);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 2));
-	KUNIT_EXPECT_EQ(test, c.counter, mask);
-}
-
-/*
- * More emulated events than the counter's range: a wrap even when the
- * value comes back to where it was (KVM 6.12 compares the value after
- * with the one before, and misses that).
- */
-static void vpmu_counter_test_emulated_beyond_range(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	if (w == 64) {
-		/* The largest count a u64 holds: wraps from every base but 0. */
-		counter_init(&c, w, 0);
-		vpmu_counter_add_emulated(&c, ~0ULL);
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-		KUNIT_EXPECT_EQ(test, c.counter, ~0ULL);
-
-		counter_init(&c, w, 1);
-		vpmu_counter_add_emulated(&c, ~0ULL);
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-		KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-		counter_init(&c, w, 0);
-		vpmu_counter_add_emulated(&c, ~0ULL);
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, ~0ULL));
-		KUNIT_EXPECT_EQ(test, c.counter, ~1ULL);
-		return;
-	}
-
-	/* Exactly 2^width events: the value is unchanged, one wrap. */
-	counter_init(&c, w, 5);
-	vpmu_counter_add_emulated(&c, mask + 1);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), 5ULL & mask);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
+	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 5), 5ULL & mask);
+	KUNIT_EXPECT_FALSE(test, vpmu_counter_add_now(&c, 5, 0));
+	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 5));
 	KUNIT_EXPECT_EQ(test, c.counter, 5ULL & mask);
-
-	/* From 0 too. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, mask + 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-
-	/* Three wraps and one event: still one overflow. */
-	counter_init(&c, w, 5);
-	vpmu_counter_add_emulated(&c, (mask + 1) * 3 + 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 6ULL & mask);
-
-	/* Added in pieces, with a perf count that wraps as well. */
-	counter_init(&c, w, mask);
-	vpmu_counter_add_emulated(&c, mask);
-	vpmu_counter_add_emulated(&c, 1);
-	KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 1));
-	KUNIT_EXPECT_EQ(test, c.counter, 0ULL);
-}
-
-/* Pending emulated events past 2^64 in total (add_emulated carries). */
-static void vpmu_counter_test_emulated_past_u64(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-
-	/* 2 * (2^64 - 1) = -2 mod 2^width. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), ~1ULL & mask);
-	if (w < 64) {
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	} else {
-		/*
-		 * Documented limit: at width 64 the number is kept mod 2^64,
-		 * and 2^64 - 2 from 0 does not wrap.
-		 */
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	}
-	KUNIT_EXPECT_EQ(test, c.counter, ~1ULL & mask);
-
-	/* 2^64 + 1 events: the carry leaves 1 in a u64, yet they wrap. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, 2);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), 1ULL & mask);
-	if (w < 64)
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	else
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, 1ULL & mask);
-
-	/* A third carry once the number is already past 2^64. */
-	counter_init(&c, w, 0);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, ~0ULL);
-	vpmu_counter_add_emulated(&c, 2);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), ~0ULL & mask);
-	if (w < 64)
-		KUNIT_EXPECT_TRUE(test, vpmu_counter_fold(&c, 0));
-	else
-		KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, ~0ULL & mask);
-}
-
-/* fold consumes: the value is kept, nothing is pending afterwards. */
-static void vpmu_counter_test_fold_consumes(struct kunit *test)
-{
-	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
-	struct vpmu_counter c;
-	u64 before;
-
-	counter_init(&c, w, mask / 3);
-	vpmu_counter_add_emulated(&c, 12345);
-	before = vpmu_counter_read(&c, 777);
-	vpmu_counter_fold(&c, 777);
-	KUNIT_EXPECT_EQ(test, vpmu_counter_read(&c, 0), before);
-	KUNIT_EXPECT_EQ(test, c.counter, before);
-	KUNIT_EXPECT_EQ(test, c.emulated, 0ULL);
-	KUNIT_EXPECT_FALSE(test, vpmu_counter_fold(&c, 0));
-	KUNIT_EXPECT_EQ(test, c.counter, before);
 }
 
 /*
@@ -371,7 +191,7 @@ static void vpmu_counter_test_fold_consumes(struct kunit *test)
 static void guest_wrmsr_racing_pending_emulated_events(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	u64 val = 0x123456789abcdef0ULL;
 	struct vpmu_counter c;
 
@@ -418,7 +238,7 @@ static void guest_wrmsr_racing_pending_emulated_events(struct kunit *test)
 static void vpmu_counter_test_period(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	/* 2^width, or ~0ULL where 2^64 does not fit. */
 	u64 full = w == 64 ? ~0ULL : mask + 1;
 	struct vpmu_counter c;
@@ -488,19 +308,10 @@ static bool u128_quot_differs(const struct u128 *a, const struct u128 *b,
 	       ((b->hi << (64 - width)) | (b->lo >> width));
 }
 
-static u64 test_rand(u64 *s)
-{
-	/* xorshift64 */
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* An amount of events: small, near the next wrap of @val, or anywhere. */
 static u64 test_amount(u64 *s, u64 mask, u64 val)
 {
-	u64 r = test_rand(s);
+	u64 r = vpmu_kunit_rand(s);
 
 	switch (r % 5) {
 	case 0:
@@ -510,9 +321,9 @@ static u64 test_amount(u64 *s, u64 mask, u64 val)
 		/* Distance to the next wrap, -2..+2. */
 		return ((mask - (val & mask)) + 1 + (r >> 8) % 5 - 2) & mask;
 	case 3:
-		return test_rand(s) & mask;
+		return vpmu_kunit_rand(s) & mask;
 	default:
-		return test_rand(s) >> ((r >> 8) % 64);
+		return vpmu_kunit_rand(s) >> ((r >> 8) % 64);
 	}
 }
 
@@ -533,7 +344,7 @@ struct counter_model {
 static void vpmu_counter_test_reference_model(struct kunit *test)
 {
 	unsigned int w = test_width(test);
-	u64 mask = test_mask(w);
+	u64 mask = cnt_mask(w);
 	u64 seed = 0x9e3779b97f4a7c15ULL ^ w;
 	unsigned int ours = 0, model_wraps = 0, perf_only = 0, i;
 	struct counter_model m = { };
@@ -542,7 +353,7 @@ static void vpmu_counter_test_reference_model(struct kunit *test)
 
 	counter_init(&c, w, 0);
 	for (i = 0; i < 20000; i++) {
-		u64 r = test_rand(&seed) % 100;
+		u64 r = vpmu_kunit_rand(&seed) % 100;
 		struct u128 now = m.count;
 		u64 val, n;
 
@@ -583,7 +394,7 @@ static void vpmu_counter_test_reference_model(struct kunit *test)
 			KUNIT_ASSERT_EQ(test, vpmu_counter_period(&c),
 					val_period(now.lo & mask, mask));
 		} else if (r < 97) {
-			val = test_rand(&seed);
+			val = vpmu_kunit_rand(&seed);
 			vpmu_counter_write(&c, val, perf_count);
 			m.count = (struct u128){ 0, val & mask };
 			m.perf = (struct u128){ };
@@ -606,19 +417,8 @@ static struct kunit_case vpmu_counter_cases[] = {
 	KUNIT_CASE_PARAM(vpmu_counter_test_read, vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(vpmu_counter_test_fold_boundary,
 			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_fold_perf_wrap_alone,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(perf_wrap_and_emulated_event_in_one_window_one_overflow_from_perf,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(emulated_events_across_a_wrap_one_overflow_from_us,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_perf_wrap_then_emulated_wrap,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_emulated_beyond_range,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_emulated_past_u64,
-			 vpmu_counter_width_gen_params),
-	KUNIT_CASE_PARAM(vpmu_counter_test_fold_consumes,
+	KUNIT_CASE_PARAM(vpmu_counter_test_fold, cnt_fold_gen_params),
+	KUNIT_CASE_PARAM(vpmu_counter_test_add_now_takes_pending,
 			 vpmu_counter_width_gen_params),
 	KUNIT_CASE_PARAM(guest_wrmsr_racing_pending_emulated_events,
 			 vpmu_counter_width_gen_params),

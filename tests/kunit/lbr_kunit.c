@@ -1,957 +1,574 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite "vpmu_lbr": the vLBR lifecycle state machine
- * (src/core/lbr.c).  Freeze rules follow the Intel SDM (legacy freeze
- * clears DEBUGCTL.LBR, streamlined freeze sets GLOBAL_STATUS.LBR_FRZ);
- * release rules follow the policies of issue 5.
+ * KUnit suite "vpmu_lbr": the vLBR lifecycle machine (src/core/lbr.c),
+ * judged only by its effects, applied as the glue applies them.  Freeze
+ * rules are the Intel SDM's (a legacy freeze clears DEBUGCTL.LBR, a
+ * streamlined one sets GLOBAL_STATUS.LBR_FRZ); release rules are the
+ * policies' contract in include/vpmu/lbr.h.
  */
 #include <kunit/test.h>
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 
 #include <vpmu/lbr.h>
 #include <vpmu/msr.h>
 
-#define DBG_LBR		VPMU_DEBUGCTL_LBR
-#define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
-#define DBG_BTF		VPMU_BIT_ULL(1)
-#define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
+#include "vpmu_kunit.h"
+#include "../user/lbr_glue.h"
 
-static void lbr_ev(struct vpmu_lbr *l, enum vpmu_lbr_event_type type, u64 value,
-		   struct vpmu_lbr_effects *e)
+#define LBR	VPMU_DEBUGCTL_LBR
+#define FRZ	VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
+#define BTF	VPMU_BIT_ULL(1)
+#define ON	(LBR | FRZ)
+#define ST_FRZ	VPMU_STATUS_LBR_FRZ
+
+/* K lives in a u8 of struct vpmu_lbr. */
+static_assert((u8)VPMU_LBR_HYSTERESIS_K_MAX == VPMU_LBR_HYSTERESIS_K_MAX);
+
+/* The machine, and the glue's view of what its effects left. */
+struct lbr_fix {
+	struct vpmu_lbr l;
+	struct lbr_glue g;
+};
+
+static int lbr_fix_init(struct kunit *test)
 {
-	struct vpmu_lbr_event ev = { .type = type, .value = value };
-
-	vpmu_lbr_step(l, &ev, e);
+	test->priv = kunit_kzalloc(test, sizeof(struct lbr_fix), GFP_KERNEL);
+	return test->priv ? 0 : -ENOMEM;
 }
 
-/* Step and drop the effects. */
-static void lbr_do(struct vpmu_lbr *l, enum vpmu_lbr_event_type type, u64 value)
+static void lbr_fix_start(struct lbr_fix *f, u8 version,
+			  enum vpmu_lbr_policy policy)
 {
+	memset(f, 0, sizeof(*f));
+	vpmu_lbr_init(&f->l, version, policy);
+}
+
+/* Apply @e as the glue does; what it broke, if anything, fails the test. */
+static void lbr_apply(struct kunit *test, struct lbr_fix *f,
+		      const struct vpmu_lbr_effects *e, const char *ctx)
+{
+	const char *broken = lbr_glue_apply(&f->g, e);
+
+	KUNIT_EXPECT_NULL_MSG(test, broken, "%s: %s", ctx, broken);
+}
+
+/* ---- one table of step sequences, one body ---------------------------- */
+
+/* Expected effects of a step: bits of what happens, 0 for nothing. */
+#define FX_C	BIT(0)	/* create the event, pass the MSRs through */
+#define FX_R	BIT(1)	/* intercept the MSRs, release the event */
+#define FX_S	BIT(2)	/* set GLOBAL_STATUS.LBR_FRZ */
+#define FX_U	BIT(3)	/* clear it */
+#define FX_E	BIT(4)	/* SET_K: refused with -EINVAL */
+
+/* Steps that are no event of the machine. */
+enum {
+	OP_END,			/* ends the list (a zeroed step) */
+	OP_EVENT,		/* OP_EVENT + enum vpmu_lbr_event_type */
+	OP_SET_K = 64,		/* vpmu_lbr_set_hysteresis(value) */
+	OP_RELEASE,		/* vpmu_lbr_sched_in(release = true) */
+	OP_KEEP,		/* vpmu_lbr_sched_in(release = false) */
+	OP_UNKNOWN,		/* an event type the machine does not know */
+};
+
+struct lbr_step {
+	u8 op;
+	u64 value;
+	u8 fx;
+	u64 hw;		/* DEBUGCTL in guest context afterwards */
+	u64 guest;	/* DEBUGCTL as the guest reads it afterwards */
+};
+
+#define S(t, v, x, h, g)	{ OP_EVENT + VPMU_LBR_EV_##t, (v), (x), (h), (g) }
+#define K(k, x)			{ OP_SET_K, (k), (x) }
+#define X(op, x, h, g)		{ (op), 0, (x), (h), (g) }
+
+#define P_FA	BIT(VPMU_LBR_POLICY_FREEZE_AWARE)
+#define P_HY	BIT(VPMU_LBR_POLICY_HYSTERESIS)
+#define P_ANY	(P_FA | P_HY | BIT(7))	/* bit 7: an unknown policy */
+#define LBR_STEPS	20
+
+struct lbr_case {
+	const char *name;
+	u8 versions[4];
+	u8 nr_versions;
+	u8 policies;
+	struct lbr_step steps[LBR_STEPS];
+};
+
+static const struct lbr_case lbr_cases[] = {
+	{ "msr-access-creates-once", { 2, 4 }, 2, P_ANY, {
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
+		S(MSR_ACCESS, 0, 0, 0, 0),
+		S(SCHED_OUT, 0, 0, 0, 0) } },
+	{ "debugctl-write", { 4 }, 1, P_FA, {
+		S(DEBUGCTL_WRITE, BTF | FRZ, 0, BTF | FRZ, BTF | FRZ),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(DEBUGCTL_WRITE, LBR, 0, LBR, LBR),
+		/* Clearing LBR never releases by itself: only sched-in does. */
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_OUT, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0) } },
+	{ "unknown-event-changes-nothing", { 4 }, 1, P_HY, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		X(OP_UNKNOWN, 0, ON, ON),
+		S(PMI, 0, FX_S, FRZ, ON) } },
+	{ "legacy-freeze", { 2, 3 }, 2, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		/* As the CPU does: LBR cleared, the guest sees it. */
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		/* Setting LBR again resumes on the same event. */
+		S(DEBUGCTL_WRITE, ON, 0, ON, ON),
+		S(SCHED_IN, 0, 0, ON, ON) } },
+	{ "legacy-freeze-needs-the-flag", { 2, 3 }, 2, P_FA, {
+		S(DEBUGCTL_WRITE, LBR, FX_C, LBR, LBR),
+		S(PMI, 0, 0, LBR, LBR),
+		/* FREEZE without LBR: nothing records, nothing freezes. */
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, FX_R, FRZ, FRZ) } },
+	/*
+	 * Handlers clear LBR themselves around their reads: that does not
+	 * end a legacy freeze, only setting LBR again does.
+	 */
+	{ "legacy-freeze-lasts-until-lbr-set", { 2, 3 }, 2, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_OUT, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		/* Not a GLOBAL_STATUS matter below version 4. */
+		S(STATUS_RESET, ST_FRZ | 1, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(DEBUGCTL_WRITE, LBR, 0, LBR, LBR),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+	{ "streamlined-freeze", { 4, 5, 255 }, 3, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		/* The guest still reads LBR set; hardware stops recording. */
+		S(PMI, 0, FX_S, FRZ, ON),
+		S(PMI, 0, 0, FRZ, ON),
+		S(STATUS_RESET, 1, 0, FRZ, ON),
+		S(STATUS_RESET, ST_FRZ | 1, FX_U, ON, ON),
+		S(STATUS_RESET, ST_FRZ, 0, ON, ON) } },
+	{ "streamlined-status-set", { 4, 5, 255 }, 3, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(STATUS_SET, 1, 0, ON, ON),
+		S(STATUS_SET, ST_FRZ, FX_S, FRZ, ON),
+		S(STATUS_SET, ST_FRZ, 0, FRZ, ON),
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(STATUS_RESET, ST_FRZ, FX_U, FRZ, FRZ),
+		S(SCHED_IN, 0, FX_R, FRZ, FRZ) } },
+	{ "streamlined-freeze-without-event", { 4, 5, 255 }, 3, P_FA, {
+		S(STATUS_SET, ST_FRZ, FX_S, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		/* Setting LBR creates the event, frozen or not. */
+		S(DEBUGCTL_WRITE, ON, FX_C, FRZ, ON),
+		S(STATUS_RESET, ST_FRZ, FX_U, ON, ON) } },
+	/* The SDM sets LBR_FRZ on a PMI with FREEZE_LBRS_ON_PMI, LBR or not. */
+	{ "streamlined-freeze-without-lbr", { 4, 5, 255 }, 3, P_FA, {
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(PMI, 0, FX_S, FRZ, FRZ),
+		S(STATUS_RESET, ST_FRZ, FX_U, FRZ, FRZ),
+		S(DEBUGCTL_WRITE, LBR, FX_C, LBR, LBR),
+		S(PMI, 0, 0, LBR, LBR) } },
+	{ "streamlined-lbr-set-while-frozen", { 4, 5, 255 }, 3, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, FX_S, FRZ, ON),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(DEBUGCTL_WRITE, ON, 0, FRZ, ON),
+		S(SCHED_IN, 0, 0, FRZ, ON) } },
+	{ "no-freeze-below-version-2", { 0, 1 }, 2, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, 0, ON, ON),
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, FX_R, FRZ, FRZ) } },
+	{ "no-status-msrs-below-version-4", { 0, 1, 2, 3 }, 4, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(STATUS_SET, ~0ULL, 0, ON, ON),
+		S(STATUS_RESET, ~0ULL, 0, ON, ON) } },
+	{ "freeze-aware-legacy", { 2 }, 1, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(DEBUGCTL_WRITE, ON, 0, ON, ON),
+		S(SCHED_IN, 0, 0, ON, ON),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0),
+		S(MSR_ACCESS, 0, FX_C, 0, 0) } },
+	/* Kept while LBR_FRZ is set, even with LBR clear. */
+	{ "freeze-aware-streamlined", { 4 }, 1, P_FA, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, FX_S, FRZ, ON),
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(STATUS_RESET, ST_FRZ, FX_U, FRZ, FRZ),
+		S(SCHED_IN, 0, FX_R, FRZ, FRZ) } },
+	/* The default K; an unknown policy is the default policy. */
+	{ "hysteresis-default", { 4 }, 1, P_HY | BIT(7), {
+		S(DEBUGCTL_WRITE, LBR, FX_C, LBR, LBR),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		/* The sched-in ending a slice with activity is not idle. */
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+	{ "hysteresis-k1-then-k4", { 4 }, 1, P_HY, {
+		K(1, 0),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0),
+		K(4, 0),
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+	/* A refused K leaves the default; a new K keeps the count so far. */
+	{ "hysteresis-set-k", { 4 }, 1, P_HY, {
+		K(0, FX_E),
+		K(VPMU_LBR_HYSTERESIS_K_MAX + 1, FX_E),
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0),
+		K(VPMU_LBR_HYSTERESIS_K_MAX, 0),
+		K(5, 0),
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		K(4, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+	/* The slice in which the guest cleared LBR is not idle either. */
+	{ "hysteresis-clearing-lbr-is-activity", { 4 }, 1, P_HY, {
+		K(1, 0),
+		S(DEBUGCTL_WRITE, LBR, FX_C, LBR, LBR),
+		S(SCHED_IN, 0, 0, LBR, LBR),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+	/* So is one in which LBR_FRZ changed, even back again. */
+	{ "hysteresis-freeze-change-is-activity", { 4 }, 1, P_HY, {
+		K(1, 0),
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(STATUS_SET, ST_FRZ, FX_S, 0, 0),
+		S(STATUS_RESET, ST_FRZ, FX_U, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+	{ "hysteresis-activity-restarts", { 2 }, 1, P_HY, {
+		S(DEBUGCTL_WRITE, LBR, FX_C, LBR, LBR),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		/* An intercepted access restarts the count... */
+		S(MSR_ACCESS, 0, 0, 0, 0),
+		S(SCHED_IN, 0, 0, 0, 0),
+		/* ...a DEBUGCTL write without LBR before or after does not... */
+		S(DEBUGCTL_WRITE, BTF, 0, BTF, BTF),
+		S(SCHED_IN, 0, 0, BTF, BTF),
+		/* ...nor does a PMI that freezes nothing. */
+		S(PMI, 0, 0, BTF, BTF),
+		S(SCHED_IN, 0, FX_R, BTF, BTF) } },
+	{ "hysteresis-never-while-used", { 4 }, 1, P_HY, {
+		K(1, 0),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(SCHED_IN, 0, 0, ON, ON),
+		S(SCHED_IN, 0, 0, ON, ON),
+		S(PMI, 0, FX_S, FRZ, ON),
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ) } },
+	{ "hysteresis-never-while-legacy-frozen", { 3 }, 1, P_HY, {
+		K(1, 0),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(DEBUGCTL_WRITE, FRZ, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ) } },
+	/*
+	 * The five-step sequence of the PMU v4 series: 1. a PMI freezes the
+	 * stack; 2. the handler reads it (passed through: KVM sees nothing);
+	 * 3. the vCPU is scheduled out and in; 4. the handler reads on;
+	 * 5. it unfreezes.  KVM released at 3, and perf reset the stack
+	 * under the handler at 4.  Also with K = 1, the smallest.
+	 */
+	{ "five-step-legacy", { 2, 3 }, 2, P_ANY, {
+		K(1, 0),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, 0, FRZ, FRZ),
+		S(SCHED_OUT, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(SCHED_OUT, 0, 0, FRZ, FRZ),
+		S(SCHED_IN, 0, 0, FRZ, FRZ),
+		S(MSR_ACCESS, 0, 0, FRZ, FRZ),
+		S(DEBUGCTL_WRITE, ON, 0, ON, ON) } },
+	{ "five-step-streamlined", { 4, 5, 255 }, 3, P_ANY, {
+		K(1, 0),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, FX_S, FRZ, ON),
+		S(SCHED_OUT, 0, 0, FRZ, ON),
+		S(SCHED_IN, 0, 0, FRZ, ON),
+		S(SCHED_OUT, 0, 0, FRZ, ON),
+		S(SCHED_IN, 0, 0, FRZ, ON),
+		S(MSR_ACCESS, 0, 0, FRZ, ON),
+		S(STATUS_RESET, ST_FRZ | 1, FX_U, ON, ON) } },
+	/* A caller's verdict at sched-in wins, even while frozen. */
+	{ "forced-release-legacy", { 2, 3 }, 2, P_ANY, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		X(OP_KEEP, 0, ON, ON),
+		S(PMI, 0, 0, FRZ, FRZ),
+		X(OP_RELEASE, FX_R, FRZ, FRZ),
+		X(OP_RELEASE, 0, FRZ, FRZ),
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON) } },
+	/* Resuming with LBR set needs the event back before recording. */
+	{ "forced-release-streamlined", { 4, 5, 255 }, 3, P_ANY, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		S(PMI, 0, FX_S, FRZ, ON),
+		X(OP_RELEASE, FX_R, FRZ, ON),
+		S(STATUS_RESET, ST_FRZ, FX_U | FX_C, ON, ON) } },
+	/* Never while hardware records into the stack. */
+	{ "forced-release-while-recording", { 2, 4 }, 2, P_ANY, {
+		S(DEBUGCTL_WRITE, ON, FX_C, ON, ON),
+		X(OP_RELEASE, 0, ON, ON),
+		S(DEBUGCTL_WRITE, 0, 0, 0, 0),
+		X(OP_RELEASE, FX_R, 0, 0) } },
+	{ "forced-keep", { 4 }, 1, P_FA, {
+		S(MSR_ACCESS, 0, FX_C, 0, 0),
+		X(OP_KEEP, 0, 0, 0),
+		S(SCHED_IN, 0, FX_R, 0, 0) } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(lbr_cases, lbr_cases, name);
+
+/* Run one step on the fixture; return the effects it had. */
+static void lbr_run(struct kunit *test, struct lbr_fix *f,
+		    const struct lbr_step *st, struct vpmu_lbr_effects *e,
+		    const char *ctx)
+{
+	struct vpmu_lbr_event ev = { .value = st->value };
+	int ret;
+
+	switch (st->op) {
+	case OP_SET_K:
+		ret = vpmu_lbr_set_hysteresis(&f->l, st->value);
+		KUNIT_EXPECT_EQ_MSG(test, ret, st->fx & FX_E ? -EINVAL : 0,
+				    "%s: set K %llu", ctx, st->value);
+		return;
+	case OP_RELEASE:
+	case OP_KEEP:
+		vpmu_lbr_sched_in(&f->l, st->op == OP_RELEASE, e);
+		break;
+	case OP_UNKNOWN:
+		ev.type = (enum vpmu_lbr_event_type)99;
+		vpmu_lbr_step(&f->l, &ev, e);
+		break;
+	default:
+		ev.type = st->op - OP_EVENT;
+		vpmu_lbr_step(&f->l, &ev, e);
+		break;
+	}
+	lbr_apply(test, f, e, ctx);
+}
+
+static void lbr_expect_step(struct kunit *test, const struct lbr_step *st,
+			    const struct vpmu_lbr_effects *e, const char *ctx)
+{
+	KUNIT_EXPECT_EQ_MSG(test, e->create_event, !!(st->fx & FX_C),
+			    "%s: create", ctx);
+	KUNIT_EXPECT_EQ_MSG(test, e->release_event, !!(st->fx & FX_R),
+			    "%s: release", ctx);
+	KUNIT_EXPECT_EQ_MSG(test, e->status_set, st->fx & FX_S ? ST_FRZ : 0,
+			    "%s: LBR_FRZ set", ctx);
+	KUNIT_EXPECT_EQ_MSG(test, e->status_clear, st->fx & FX_U ? ST_FRZ : 0,
+			    "%s: LBR_FRZ cleared", ctx);
+	KUNIT_EXPECT_EQ_MSG(test, e->hw_debugctl, st->hw,
+			    "%s: DEBUGCTL in guest context", ctx);
+	KUNIT_EXPECT_EQ_MSG(test, e->guest_debugctl, st->guest,
+			    "%s: DEBUGCTL the guest reads", ctx);
+}
+
+static void lbr_test_steps(struct kunit *test)
+{
+	const struct lbr_case *c = test->param_value;
+	struct lbr_fix *f = test->priv;
 	struct vpmu_lbr_effects e;
+	unsigned int v, p, i;
+	char ctx[64];
 
-	lbr_ev(l, type, value, &e);
+	for (v = 0; v < c->nr_versions; v++) {
+		for (p = 0; p < 8; p++) {
+			if (!(c->policies & BIT(p)))
+				continue;
+			lbr_fix_start(f, c->versions[v], p == 7 ? 77 : p);
+			for (i = 0; i < LBR_STEPS && c->steps[i].op != OP_END; i++) {
+				snprintf(ctx, sizeof(ctx), "version %u policy %u step %u",
+					 c->versions[v], p, i);
+				lbr_run(test, f, &c->steps[i], &e, ctx);
+				if (c->steps[i].op != OP_SET_K)
+					lbr_expect_step(test, &c->steps[i], &e, ctx);
+			}
+		}
+	}
 }
 
-/* No lifecycle or status effect at all. */
-static void lbr_expect_quiet(struct kunit *test, const struct vpmu_lbr_effects *e)
+/* ---- reset, from every state -------------------------------------------- */
+
+struct lbr_reset_case {
+	const char *name;
+	u8 version;
+	enum vpmu_lbr_policy policy;
+	struct lbr_step setup[8];
+	bool event;		/* the glue holds the event before the reset */
+	bool frz;		/* and GLOBAL_STATUS.LBR_FRZ */
+};
+
+/* Setup steps are checked by lbr_apply() only. */
+#define R(t, v)		{ OP_EVENT + VPMU_LBR_EV_##t, (v) }
+
+static const struct lbr_reset_case lbr_reset_cases[] = {
+	{ "fresh", 4, VPMU_LBR_POLICY_HYSTERESIS, { }, false, false },
+	{ "lbr-on", 4, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(DEBUGCTL_WRITE, ON) }, true, false },
+	{ "lbr-off-kept", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(DEBUGCTL_WRITE, LBR), R(DEBUGCTL_WRITE, 0) }, true, false },
+	{ "legacy-frozen", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(DEBUGCTL_WRITE, ON), R(PMI, 0) }, true, false },
+	{ "legacy-frozen-lbr-off", 3, VPMU_LBR_POLICY_HYSTERESIS,
+	  { R(DEBUGCTL_WRITE, ON), R(PMI, 0), R(DEBUGCTL_WRITE, FRZ),
+	    R(SCHED_OUT, 0), R(SCHED_IN, 0) }, true, false },
+	{ "streamlined-frozen", 4, VPMU_LBR_POLICY_HYSTERESIS,
+	  { R(DEBUGCTL_WRITE, ON), R(PMI, 0) }, true, true },
+	{ "streamlined-frozen-lbr-off", 4, VPMU_LBR_POLICY_HYSTERESIS,
+	  { R(DEBUGCTL_WRITE, ON), R(PMI, 0), R(DEBUGCTL_WRITE, FRZ),
+	    R(SCHED_OUT, 0), R(SCHED_IN, 0) }, true, true },
+	{ "frozen-no-event", 5, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(STATUS_SET, ST_FRZ) }, false, true },
+	{ "forced-release-frozen", 4, VPMU_LBR_POLICY_HYSTERESIS,
+	  { R(DEBUGCTL_WRITE, ON), R(PMI, 0), { OP_RELEASE } }, false, true },
+	{ "released", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(DEBUGCTL_WRITE, LBR), R(DEBUGCTL_WRITE, 0), R(SCHED_IN, 0) },
+	  false, false },
+	{ "hysteresis-counting", 4, VPMU_LBR_POLICY_HYSTERESIS,
+	  { R(MSR_ACCESS, 0), R(SCHED_IN, 0), R(SCHED_IN, 0) }, true, false },
+	{ "v0-event", 0, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(MSR_ACCESS, 0) }, true, false },
+	{ "v1-pmi", 1, VPMU_LBR_POLICY_FREEZE_AWARE,
+	  { R(DEBUGCTL_WRITE, ON), R(PMI, 0) }, true, false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(lbr_reset_cases, lbr_reset_cases, name);
+
+/*
+ * After a reset the machine must answer every event as a fresh one with
+ * the same version, policy and K does: this probe walks the lifecycle.
+ */
+static const struct lbr_step lbr_probe[] = {
+	R(SCHED_IN, 0), R(SCHED_IN, 0), R(SCHED_IN, 0), R(SCHED_IN, 0),
+	R(MSR_ACCESS, 0), R(SCHED_IN, 0), R(SCHED_IN, 0), R(SCHED_IN, 0),
+	R(SCHED_IN, 0), R(DEBUGCTL_WRITE, ON), R(PMI, 0), R(SCHED_IN, 0),
+	R(STATUS_RESET, ST_FRZ), R(DEBUGCTL_WRITE, 0), R(SCHED_IN, 0),
+	R(SCHED_IN, 0), R(SCHED_IN, 0), R(SCHED_IN, 0),
+};
+
+static void lbr_test_reset(struct kunit *test)
 {
-	KUNIT_EXPECT_FALSE(test, e->intercept);
-	KUNIT_EXPECT_FALSE(test, e->release_event);
-	KUNIT_EXPECT_FALSE(test, e->create_event);
-	KUNIT_EXPECT_FALSE(test, e->passthrough);
-	KUNIT_EXPECT_EQ(test, e->status_clear, 0ULL);
-	KUNIT_EXPECT_EQ(test, e->status_set, 0ULL);
+	const struct lbr_reset_case *c = test->param_value;
+	struct lbr_fix *f = test->priv, *fresh;
+	struct vpmu_lbr_effects e, fe;
+	const struct lbr_step reset = R(RESET, 0);
+	unsigned int i;
+	char ctx[32];
+
+	fresh = kunit_kzalloc(test, sizeof(*fresh), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fresh);
+	lbr_fix_start(f, c->version, c->policy);
+	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&f->l, 3), 0);
+	for (i = 0; i < ARRAY_SIZE(c->setup) && c->setup[i].op != OP_END; i++)
+		lbr_run(test, f, &c->setup[i], &e, "setup");
+	KUNIT_ASSERT_EQ(test, f->g.event, c->event);
+	KUNIT_ASSERT_EQ(test, f->g.frz, c->frz);
+
+	/* The reset releases what exists and unfreezes. */
+	lbr_run(test, f, &reset, &e, "reset");
+	lbr_expect_step(test, &(struct lbr_step){
+			.fx = (c->event ? FX_R : 0) | (c->frz ? FX_U : 0) },
+			&e, "reset");
+	lbr_run(test, f, &reset, &e, "second reset");
+	lbr_expect_step(test, &(struct lbr_step){ }, &e, "second reset");
+
+	lbr_fix_start(fresh, c->version, c->policy);
+	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&fresh->l, 3), 0);
+	for (i = 0; i < ARRAY_SIZE(lbr_probe); i++) {
+		snprintf(ctx, sizeof(ctx), "probe step %u", i);
+		lbr_run(test, f, &lbr_probe[i], &e, ctx);
+		lbr_run(test, fresh, &lbr_probe[i], &fe, ctx);
+		lbr_expect_step(test, &(struct lbr_step){
+				.fx = (fe.create_event ? FX_C : 0) |
+				      (fe.release_event ? FX_R : 0) |
+				      (fe.status_set ? FX_S : 0) |
+				      (fe.status_clear ? FX_U : 0),
+				.hw = fe.hw_debugctl, .guest = fe.guest_debugctl },
+				&e, ctx);
+	}
 }
 
-static void lbr_expect_release(struct kunit *test, const struct vpmu_lbr_effects *e)
+/* ---- names and parameters ------------------------------------------------ */
+
+/* The names the lbr_policy parameter accepts, and nothing else. */
+static void lbr_test_policy_names(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, e->intercept);
-	KUNIT_EXPECT_TRUE(test, e->release_event);
-	KUNIT_EXPECT_FALSE(test, e->create_event);
-	KUNIT_EXPECT_FALSE(test, e->passthrough);
-}
+	static const char *const refused[] = {
+		"", "hyst", "hysteresis ", "freeze-aware", "upstream", "pv",
+	};
+	unsigned int i;
 
-static void lbr_expect_create(struct kunit *test, const struct vpmu_lbr_effects *e)
-{
-	KUNIT_EXPECT_FALSE(test, e->intercept);
-	KUNIT_EXPECT_FALSE(test, e->release_event);
-	KUNIT_EXPECT_TRUE(test, e->create_event);
-	KUNIT_EXPECT_TRUE(test, e->passthrough);
-}
-
-/* A vCPU that has LBR on (with freeze on PMI) and the event. */
-static void lbr_setup_on(struct vpmu_lbr *l, u8 version, enum vpmu_lbr_policy p)
-{
-	vpmu_lbr_init(l, version, p);
-	lbr_do(l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
-}
-
-/* ---- init and configuration ------------------------------------------ */
-
-static void lbr_test_init(struct kunit *test)
-{
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, 4, VPMU_LBR_POLICY_PV);
-	KUNIT_EXPECT_EQ(test, l.version, 4);
-	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_PV);
-	KUNIT_EXPECT_EQ(test, l.hysteresis_k, VPMU_LBR_HYSTERESIS_K_DEFAULT);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 0);
-	KUNIT_EXPECT_FALSE(test, l.event);
-	KUNIT_EXPECT_FALSE(test, l.passthrough);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-	KUNIT_EXPECT_TRUE(test, l.pv_active);
-	KUNIT_EXPECT_FALSE(test, l.active_slice);
-	KUNIT_EXPECT_EQ(test, l.guest_debugctl, 0ULL);
-}
-
-static void lbr_test_init_unknown_policy(struct kunit *test)
-{
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, 2, VPMU_LBR_POLICY_NR);
-	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_DEFAULT);
-	vpmu_lbr_init(&l, 2, (enum vpmu_lbr_policy)77);
-	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_DEFAULT);
-	vpmu_lbr_init(&l, 2, VPMU_LBR_POLICY_UPSTREAM);
-	KUNIT_EXPECT_EQ(test, l.policy, VPMU_LBR_POLICY_UPSTREAM);
-}
-
-/* The names the lbr_policy parameter accepts; nothing for a non-policy. */
-static void lbr_test_policy_name(struct kunit *test)
-{
-	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_UPSTREAM),
-			   "upstream");
-	KUNIT_EXPECT_STREQ(test,
-			   vpmu_lbr_policy_name(VPMU_LBR_POLICY_FREEZE_AWARE),
+	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_FREEZE_AWARE),
 			   "freeze_aware");
-	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_PV), "pv");
-	KUNIT_EXPECT_STREQ(test,
-			   vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS),
+	KUNIT_EXPECT_STREQ(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS),
 			   "hysteresis");
 	KUNIT_EXPECT_NULL(test, vpmu_lbr_policy_name(VPMU_LBR_POLICY_NR));
 	KUNIT_EXPECT_NULL(test, vpmu_lbr_policy_name((enum vpmu_lbr_policy)-1));
-}
-
-/* Every name maps back to its policy; anything else, even close, is no policy. */
-static void lbr_test_policy_from_name(struct kunit *test)
-{
-	int p;
-
-	for (p = 0; p < VPMU_LBR_POLICY_NR; p++)
+	for (i = 0; i < VPMU_LBR_POLICY_NR; i++)
 		KUNIT_EXPECT_EQ(test,
-				vpmu_lbr_policy_from_name(vpmu_lbr_policy_name(p)),
-				p);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name(""), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("hyst"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("hysteresis "), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("PV"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_policy_from_name("freeze-aware"), -EINVAL);
+				vpmu_lbr_policy_from_name(vpmu_lbr_policy_name(i)),
+				(int)i);
+	for (i = 0; i < ARRAY_SIZE(refused); i++)
+		KUNIT_EXPECT_EQ_MSG(test, vpmu_lbr_policy_from_name(refused[i]),
+				    -EINVAL, "\"%s\"", refused[i]);
 }
 
 static void lbr_test_hysteresis_valid(struct kunit *test)
 {
 	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(0));
 	KUNIT_EXPECT_TRUE(test, vpmu_lbr_hysteresis_valid(1));
-	KUNIT_EXPECT_TRUE(test, vpmu_lbr_hysteresis_valid(255));
-	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(256));
+	KUNIT_EXPECT_TRUE(test, vpmu_lbr_hysteresis_valid(VPMU_LBR_HYSTERESIS_K_MAX));
+	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(VPMU_LBR_HYSTERESIS_K_MAX + 1));
 	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(~0U));
-	KUNIT_EXPECT_EQ(test, VPMU_LBR_HYSTERESIS_K_MAX, 255);
-}
-
-static void lbr_test_set_hysteresis(struct kunit *test)
-{
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, 4, VPMU_LBR_POLICY_HYSTERESIS);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_set_hysteresis(&l, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, l.hysteresis_k, VPMU_LBR_HYSTERESIS_K_DEFAULT);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_set_hysteresis(&l, 256), -EINVAL);
-	KUNIT_EXPECT_EQ(test, l.hysteresis_k, VPMU_LBR_HYSTERESIS_K_DEFAULT);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_set_hysteresis(&l, 255), 0);
-	KUNIT_EXPECT_EQ(test, l.hysteresis_k, 255);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_set_hysteresis(&l, 1), 0);
-	KUNIT_EXPECT_EQ(test, l.hysteresis_k, 1);
-
-	/* Lowering K below the idle count so far clamps the count. */
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_set_hysteresis(&l, 5), 0);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_IN, 0);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_IN, 0);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_IN, 0);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 3);
-	KUNIT_EXPECT_EQ(test, vpmu_lbr_set_hysteresis(&l, 2), 0);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 2);
-}
-
-/* ---- transitions common to all versions and policies ------------------ */
-
-static void lbr_test_msr_access_creates(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, 2, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_ev(&l, VPMU_LBR_EV_MSR_ACCESS, 0, &e);
-	lbr_expect_create(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-	KUNIT_EXPECT_TRUE(test, l.passthrough);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, 0ULL);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, 0ULL);
-
-	/* The event exists: no second create. */
-	lbr_ev(&l, VPMU_LBR_EV_MSR_ACCESS, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-}
-
-static void lbr_test_debugctl_write(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, 4, VPMU_LBR_POLICY_FREEZE_AWARE);
-
-	/* Bits other than LBR do not need the event. */
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_BTF | DBG_FRZ, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_BTF | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_BTF | DBG_FRZ);
-
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ, &e);
-	lbr_expect_create(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR);
-
-	/* Clearing LBR never releases by itself: only sched-in decides. */
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, 0ULL);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, 0ULL);
-}
-
-static void lbr_test_sched_out_no_effect(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_UPSTREAM);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_OUT, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-}
-
-static void lbr_test_unknown_event(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l, before;
-
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_HYSTERESIS);
-	before = l;
-	lbr_ev(&l, (enum vpmu_lbr_event_type)99, ~0ULL, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_TRUE(test, l.event == before.event &&
-			  l.guest_debugctl == before.guest_debugctl &&
-			  l.active_slice == before.active_slice &&
-			  l.lbr_frz == before.lbr_frz);
-}
-
-/* ---- legacy freeze (versions 2 and 3) ---------------------------------- */
-
-static const u8 lbr_legacy_versions[] = { 2, 3 };
-
-static void lbr_version_desc(const u8 *v, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "version %u", *v);
-}
-
-KUNIT_ARRAY_PARAM(lbr_legacy, lbr_legacy_versions, lbr_version_desc);
-
-static void lbr_test_legacy_freeze(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	lbr_expect_quiet(test, &e);
-	/* As the CPU does: LBR cleared, the guest sees it, FREEZE stays. */
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_TRUE(test, l.legacy_frozen);
-	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-
-	/* A second PMI while frozen changes nothing. */
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_FRZ);
-
-	/* Setting LBR again resumes; the event is still there. */
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-}
-
-static void lbr_test_legacy_freeze_needs_flag(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-
-	/* FREEZE without LBR: nothing recording, nothing frozen. */
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-}
-
-/*
- * Handlers clear DEBUGCTL.LBR themselves around their reads: that write
- * does not end the freeze, only setting LBR again does.
- */
-static void lbr_test_legacy_freeze_lasts_until_lbr_set(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0, &e);
-	KUNIT_EXPECT_TRUE(test, l.legacy_frozen);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, 0ULL);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_OUT, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-
-	/* Not a GLOBAL_STATUS matter below version 4. */
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ | 1, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.legacy_frozen);
-
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-}
-
-/* ---- streamlined freeze (version 4 and later) --------------------------- */
-
-static const u8 lbr_streamlined_versions[] = { 4, 5, 255 };
-
-KUNIT_ARRAY_PARAM(lbr_streamlined, lbr_streamlined_versions, lbr_version_desc);
-
-static void lbr_test_streamlined_freeze(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.status_set, ST_LBR_FRZ);
-	KUNIT_EXPECT_EQ(test, e.status_clear, 0ULL);
-	/* The guest still reads LBR = 1; hardware stops recording. */
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, e.create_event);
-	KUNIT_EXPECT_FALSE(test, e.release_event);
-	KUNIT_EXPECT_TRUE(test, l.lbr_frz);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-
-	/* Already frozen: no second set. */
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Clearing other status bits does not resume. */
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, 1, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-
-	/* Clearing LBR_FRZ resumes. */
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ | 1, &e);
-	KUNIT_EXPECT_EQ(test, e.status_clear, ST_LBR_FRZ);
-	KUNIT_EXPECT_EQ(test, e.status_set, 0ULL);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, e.create_event);
-	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-
-	/* Clearing it again is a no-op. */
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ, &e);
-	lbr_expect_quiet(test, &e);
-}
-
-static void lbr_test_streamlined_status_set(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_SET, 1, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_SET, ST_LBR_FRZ, &e);
-	KUNIT_EXPECT_EQ(test, e.status_set, ST_LBR_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_TRUE(test, l.lbr_frz);
-
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_SET, ST_LBR_FRZ, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Setting LBR_FRZ with no event does not create one. */
-	vpmu_lbr_init(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_SET, ST_LBR_FRZ, &e);
-	KUNIT_EXPECT_EQ(test, e.status_set, ST_LBR_FRZ);
-	KUNIT_EXPECT_FALSE(test, e.create_event);
-	KUNIT_EXPECT_FALSE(test, l.event);
-}
-
-/* The SDM sets LBR_FRZ on a PMI with FREEZE_LBRS_ON_PMI, LBR or not. */
-static void lbr_test_streamlined_freeze_without_lbr(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	vpmu_lbr_init(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.status_set, ST_LBR_FRZ);
-	KUNIT_EXPECT_FALSE(test, e.create_event);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-
-	/* Without FREEZE_LBRS_ON_PMI: no freeze. */
-	vpmu_lbr_init(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR);
-}
-
-/* Setting LBR while LBR_FRZ is set does not resume recording. */
-static void lbr_test_streamlined_debugctl_while_frozen(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, 0ULL);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, 0ULL);
-	lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_TRUE(test, l.lbr_frz);
-}
-
-/* ---- no freeze: versions 0 and 1; status MSRs below version 4 ---------- */
-
-static const u8 lbr_nofreeze_versions[] = { 0, 1 };
-
-KUNIT_ARRAY_PARAM(lbr_nofreeze, lbr_nofreeze_versions, lbr_version_desc);
-
-static void lbr_test_no_freeze(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	KUNIT_EXPECT_TRUE(test, l.event);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-}
-
-static const u8 lbr_below4_versions[] = { 0, 1, 2, 3 };
-
-KUNIT_ARRAY_PARAM(lbr_below4, lbr_below4_versions, lbr_version_desc);
-
-static void lbr_test_status_ignored_below_v4(struct kunit *test)
-{
-	const u8 *ver = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, *ver, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_SET, ~0ULL, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, ~0ULL, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-}
-
-/* ---- policies ---------------------------------------------------------- */
-
-static void lbr_test_upstream(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_UPSTREAM);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-
-	/* The PV hint means nothing to UPSTREAM. */
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 1);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-	KUNIT_EXPECT_FALSE(test, l.event);
-	KUNIT_EXPECT_FALSE(test, l.passthrough);
-
-	/* Nothing left to release. */
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* The next access brings it back. */
-	lbr_ev(&l, VPMU_LBR_EV_MSR_ACCESS, 0, &e);
-	lbr_expect_create(test, &e);
-}
-
-/* Today's KVM releases a frozen stack: kept for comparison. */
-static void lbr_test_upstream_releases_frozen(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 3, VPMU_LBR_POLICY_UPSTREAM);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_UPSTREAM);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-
-	/* Resuming with LBR set needs the event back before recording. */
-	lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ, &e);
-	lbr_expect_create(test, &e);
-	KUNIT_EXPECT_EQ(test, e.status_clear, ST_LBR_FRZ);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-}
-
-static void lbr_test_freeze_aware(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	/* Legacy freeze: kept while frozen, released once quiet. */
-	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-
-	/* Streamlined freeze: kept while LBR_FRZ, even with LBR clear. */
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_FREEZE_AWARE);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-	lbr_do(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_FRZ);
-}
-
-static void lbr_test_pv(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-	int i;
-
-	/* No hint yet counts as active: never released. */
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_PV);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	for (i = 0; i < 10; i++) {
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_quiet(test, &e);
-	}
-
-	/* Any non-zero hint is "active". */
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 2);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Inactive, but LBR set: kept. */
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_PV_HINT, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Inactive, but frozen: kept. */
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-
-	/* Inactive, LBR clear, not frozen: released at sched-in. */
-	lbr_do(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_OUT, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-}
-
-/* PV's hint never overrides a legacy freeze: the stack stays while frozen. */
-static void lbr_test_pv_legacy_freeze(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_PV);
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 0);
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, DBG_FRZ);
-	KUNIT_EXPECT_TRUE(test, l.legacy_frozen);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_OUT, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-
-	/* The handler resumes, then the guest stops: now it goes. */
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-	KUNIT_EXPECT_FALSE(test, l.event);
-}
-
-static void lbr_test_hysteresis(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-	unsigned int k, i;
-
-	for (k = 1; k <= 4; k++) {
-		lbr_setup_on(&l, 4, VPMU_LBR_POLICY_HYSTERESIS);
-		KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, k), 0);
-		lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-		/* The slice that cleared LBR is not idle. */
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_quiet(test, &e);
-		for (i = 1; i < k; i++) {
-			lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-			lbr_expect_quiet(test, &e);
-			KUNIT_EXPECT_EQ(test, l.idle_sched_ins, i);
-		}
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_release(test, &e);
-	}
-}
-
-static void lbr_test_hysteresis_activity_restarts(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, 2, VPMU_LBR_POLICY_HYSTERESIS);
-	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, 2), 0);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, 0);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_IN, 0);
-	lbr_do(&l, VPMU_LBR_EV_SCHED_IN, 0);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 1);
-
-	/* An intercepted access restarts the count. */
-	lbr_do(&l, VPMU_LBR_EV_MSR_ACCESS, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 0);
-
-	/* A DEBUGCTL write without LBR before or after is not activity. */
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_BTF);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 1);
-
-	/* Neither is a PV hint nor a PMI that freezes nothing. */
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 1);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_release(test, &e);
-}
-
-static void lbr_test_hysteresis_never_while_used(struct kunit *test)
-{
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-	int i;
-
-	/* LBR on: no count, no release. */
-	lbr_setup_on(&l, 4, VPMU_LBR_POLICY_HYSTERESIS);
-	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, 1), 0);
-	for (i = 0; i < 5; i++) {
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_quiet(test, &e);
-		KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 0);
-	}
-
-	/* Streamlined freeze with LBR cleared: no count, no release. */
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	for (i = 0; i < 5; i++) {
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_quiet(test, &e);
-		KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 0);
-	}
-
-	/* Legacy freeze, handler cleared LBR too: no release. */
-	lbr_setup_on(&l, 3, VPMU_LBR_POLICY_HYSTERESIS);
-	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, 1), 0);
-	lbr_do(&l, VPMU_LBR_EV_PMI, 0);
-	lbr_do(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_FRZ);
-	for (i = 0; i < 5; i++) {
-		lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-		lbr_expect_quiet(test, &e);
-	}
-	KUNIT_EXPECT_TRUE(test, l.event);
-}
-
-/* ---- regression: the five-step sequence of the PMU v4 series ----------- */
-
-struct lbr_seed_case {
-	u8 version;
-	enum vpmu_lbr_policy policy;
-};
-
-static const struct lbr_seed_case lbr_seed_cases[] = {
-	{ 2, VPMU_LBR_POLICY_FREEZE_AWARE }, { 4, VPMU_LBR_POLICY_FREEZE_AWARE },
-	{ 2, VPMU_LBR_POLICY_PV }, { 4, VPMU_LBR_POLICY_PV },
-	{ 2, VPMU_LBR_POLICY_HYSTERESIS }, { 4, VPMU_LBR_POLICY_HYSTERESIS },
-};
-
-static void lbr_seed_desc(const struct lbr_seed_case *c, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "version %u policy %s",
-		 c->version, vpmu_lbr_policy_name(c->policy));
-}
-
-KUNIT_ARRAY_PARAM(lbr_seed, lbr_seed_cases, lbr_seed_desc);
-
-/*
- * 1. a PMI freezes the stack; 2. the guest handler reads it; 3. the vCPU
- * is scheduled out and in; 4. the handler reads on; 5. it unfreezes.
- * The bug: step 3 released the event, step 4 created a new one and host
- * perf reset the stack under the handler.  Also with K = 1, the smallest.
- */
-static void lbr_test_regression_5step_release_while_frozen(struct kunit *test)
-{
-	const struct lbr_seed_case *c = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l;
-
-	lbr_setup_on(&l, c->version, c->policy);
-	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, 1), 0);
-	lbr_do(&l, VPMU_LBR_EV_PV_HINT, 0);	/* even a "done" PV guest */
-	lbr_ev(&l, VPMU_LBR_EV_PMI, 0, &e);				/* 1 */
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl & DBG_LBR, 0ULL);
-	/* 2: the MSRs are passed through, KVM sees no read. */
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_OUT, 0, &e);			/* 3 */
-	lbr_expect_quiet(test, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_OUT, 0, &e);
-	lbr_ev(&l, VPMU_LBR_EV_SCHED_IN, 0, &e);
-	lbr_expect_quiet(test, &e);
-	KUNIT_EXPECT_TRUE(test, l.event);
-	KUNIT_EXPECT_TRUE(test, l.passthrough);
-	lbr_ev(&l, VPMU_LBR_EV_MSR_ACCESS, 0, &e);			/* 4 */
-	lbr_expect_quiet(test, &e);
-	if (c->version >= 4) {						/* 5 */
-		lbr_ev(&l, VPMU_LBR_EV_STATUS_RESET, ST_LBR_FRZ | 1, &e);
-		KUNIT_EXPECT_EQ(test, e.status_clear, ST_LBR_FRZ);
-	} else {
-		lbr_ev(&l, VPMU_LBR_EV_DEBUGCTL_WRITE, DBG_LBR | DBG_FRZ, &e);
-	}
-	KUNIT_EXPECT_FALSE(test, e.create_event);
-	KUNIT_EXPECT_FALSE(test, e.release_event);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, DBG_LBR | DBG_FRZ);
-}
-
-/* ---- reset in every state ---------------------------------------------- */
-
-#define LBR_SETUP_MAX	6
-
-struct lbr_reset_case {
-	const char *name;
-	u8 version;
-	enum vpmu_lbr_policy policy;
-	struct vpmu_lbr_event setup[LBR_SETUP_MAX];
-	unsigned int nr;
-	bool event;		/* expected before the reset */
-	bool legacy_frozen;
-	bool lbr_frz;
-};
-
-#define LBR_EV(t, v)	{ .type = VPMU_LBR_EV_##t, .value = (v) }
-#define LBR_ON		(DBG_LBR | DBG_FRZ)
-
-static const struct lbr_reset_case lbr_reset_cases[] = {
-	{ "fresh", 4, VPMU_LBR_POLICY_HYSTERESIS, { }, 0,
-	  false, false, false },
-	{ "lbr-on", 4, VPMU_LBR_POLICY_FREEZE_AWARE,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON) }, 1,
-	  true, false, false },
-	{ "lbr-off-kept", 2, VPMU_LBR_POLICY_UPSTREAM,
-	  { LBR_EV(DEBUGCTL_WRITE, DBG_LBR), LBR_EV(DEBUGCTL_WRITE, 0) }, 2,
-	  true, false, false },
-	{ "legacy-frozen", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0) }, 2,
-	  true, true, false },
-	{ "legacy-frozen-lbr-off", 3, VPMU_LBR_POLICY_HYSTERESIS,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0),
-	    LBR_EV(DEBUGCTL_WRITE, DBG_FRZ), LBR_EV(SCHED_OUT, 0),
-	    LBR_EV(SCHED_IN, 0) }, 5,
-	  true, true, false },
-	{ "streamlined-frozen", 4, VPMU_LBR_POLICY_PV,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0) }, 2,
-	  true, false, true },
-	{ "streamlined-frozen-lbr-off", 4, VPMU_LBR_POLICY_HYSTERESIS,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0),
-	    LBR_EV(DEBUGCTL_WRITE, DBG_FRZ), LBR_EV(SCHED_OUT, 0),
-	    LBR_EV(SCHED_IN, 0) }, 5,
-	  true, false, true },
-	{ "frozen-no-event", 5, VPMU_LBR_POLICY_FREEZE_AWARE,
-	  { LBR_EV(STATUS_SET, ST_LBR_FRZ) }, 1,
-	  false, false, true },
-	{ "upstream-released-frozen", 4, VPMU_LBR_POLICY_UPSTREAM,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0),
-	    LBR_EV(SCHED_OUT, 0), LBR_EV(SCHED_IN, 0) }, 4,
-	  false, false, true },
-	{ "released", 2, VPMU_LBR_POLICY_FREEZE_AWARE,
-	  { LBR_EV(DEBUGCTL_WRITE, DBG_LBR), LBR_EV(DEBUGCTL_WRITE, 0),
-	    LBR_EV(SCHED_IN, 0) }, 3,
-	  false, false, false },
-	{ "pv-inactive", 4, VPMU_LBR_POLICY_PV,
-	  { LBR_EV(DEBUGCTL_WRITE, DBG_LBR), LBR_EV(PV_HINT, 0) }, 2,
-	  true, false, false },
-	{ "hysteresis-counting", 4, VPMU_LBR_POLICY_HYSTERESIS,
-	  { LBR_EV(MSR_ACCESS, 0), LBR_EV(SCHED_IN, 0),
-	    LBR_EV(SCHED_IN, 0) }, 3,
-	  true, false, false },
-	{ "v0-event", 0, VPMU_LBR_POLICY_FREEZE_AWARE,
-	  { LBR_EV(MSR_ACCESS, 0) }, 1,
-	  true, false, false },
-	{ "v1-pmi", 1, VPMU_LBR_POLICY_PV,
-	  { LBR_EV(DEBUGCTL_WRITE, LBR_ON), LBR_EV(PMI, 0) }, 2,
-	  true, false, false },
-};
-
-static void lbr_reset_desc(const struct lbr_reset_case *c, char *desc)
-{
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", c->name);
-}
-
-KUNIT_ARRAY_PARAM(lbr_reset, lbr_reset_cases, lbr_reset_desc);
-
-static void lbr_test_reset_every_state(struct kunit *test)
-{
-	const struct lbr_reset_case *c = test->param_value;
-	struct vpmu_lbr_effects e;
-	struct vpmu_lbr l, fresh;
-	unsigned int i;
-
-	vpmu_lbr_init(&l, c->version, c->policy);
-	KUNIT_ASSERT_EQ(test, vpmu_lbr_set_hysteresis(&l, 3), 0);
-	for (i = 0; i < c->nr; i++)
-		vpmu_lbr_step(&l, &c->setup[i], &e);
-	KUNIT_ASSERT_EQ(test, l.event, c->event);
-	KUNIT_ASSERT_EQ(test, l.legacy_frozen, c->legacy_frozen);
-	KUNIT_ASSERT_EQ(test, l.lbr_frz, c->lbr_frz);
-
-	lbr_ev(&l, VPMU_LBR_EV_RESET, 0, &e);
-	KUNIT_EXPECT_EQ(test, e.release_event, c->event);
-	KUNIT_EXPECT_EQ(test, e.intercept, c->event);
-	KUNIT_EXPECT_FALSE(test, e.create_event);
-	KUNIT_EXPECT_FALSE(test, e.passthrough);
-	KUNIT_EXPECT_EQ(test, e.status_clear, c->lbr_frz ? ST_LBR_FRZ : 0ULL);
-	KUNIT_EXPECT_EQ(test, e.status_set, 0ULL);
-	KUNIT_EXPECT_EQ(test, e.hw_debugctl, 0ULL);
-	KUNIT_EXPECT_EQ(test, e.guest_debugctl, 0ULL);
-
-	/* Back to the initial state, configuration kept. */
-	vpmu_lbr_init(&fresh, c->version, c->policy);
-	KUNIT_EXPECT_EQ(test, l.version, fresh.version);
-	KUNIT_EXPECT_EQ(test, l.policy, fresh.policy);
-	KUNIT_EXPECT_EQ(test, l.hysteresis_k, 3);
-	KUNIT_EXPECT_EQ(test, l.idle_sched_ins, 0);
-	KUNIT_EXPECT_FALSE(test, l.event);
-	KUNIT_EXPECT_FALSE(test, l.passthrough);
-	KUNIT_EXPECT_FALSE(test, l.legacy_frozen);
-	KUNIT_EXPECT_FALSE(test, l.lbr_frz);
-	KUNIT_EXPECT_TRUE(test, l.pv_active);
-	KUNIT_EXPECT_FALSE(test, l.active_slice);
-	KUNIT_EXPECT_EQ(test, l.guest_debugctl, 0ULL);
-
-	/* A second reset has nothing to do. */
-	lbr_ev(&l, VPMU_LBR_EV_RESET, 0, &e);
-	lbr_expect_quiet(test, &e);
 }
 
 static struct kunit_case lbr_test_cases[] = {
-	KUNIT_CASE(lbr_test_init),
-	KUNIT_CASE(lbr_test_init_unknown_policy),
-	KUNIT_CASE(lbr_test_policy_name),
-	KUNIT_CASE(lbr_test_policy_from_name),
+	KUNIT_CASE_PARAM(lbr_test_steps, lbr_cases_gen_params),
+	KUNIT_CASE_PARAM(lbr_test_reset, lbr_reset_cases_gen_params),
+	KUNIT_CASE(lbr_test_policy_names),
 	KUNIT_CASE(lbr_test_hysteresis_valid),
-	KUNIT_CASE(lbr_test_set_hysteresis),
-	KUNIT_CASE(lbr_test_msr_access_creates),
-	KUNIT_CASE(lbr_test_debugctl_write),
-	KUNIT_CASE(lbr_test_sched_out_no_effect),
-	KUNIT_CASE(lbr_test_unknown_event),
-	KUNIT_CASE_PARAM(lbr_test_legacy_freeze, lbr_legacy_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_legacy_freeze_needs_flag, lbr_legacy_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_legacy_freeze_lasts_until_lbr_set,
-			 lbr_legacy_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_streamlined_freeze, lbr_streamlined_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_streamlined_status_set,
-			 lbr_streamlined_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_streamlined_freeze_without_lbr,
-			 lbr_streamlined_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_streamlined_debugctl_while_frozen,
-			 lbr_streamlined_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_no_freeze, lbr_nofreeze_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_status_ignored_below_v4, lbr_below4_gen_params),
-	KUNIT_CASE(lbr_test_upstream),
-	KUNIT_CASE(lbr_test_upstream_releases_frozen),
-	KUNIT_CASE(lbr_test_freeze_aware),
-	KUNIT_CASE(lbr_test_pv),
-	KUNIT_CASE(lbr_test_pv_legacy_freeze),
-	KUNIT_CASE(lbr_test_hysteresis),
-	KUNIT_CASE(lbr_test_hysteresis_activity_restarts),
-	KUNIT_CASE(lbr_test_hysteresis_never_while_used),
-	KUNIT_CASE_PARAM(lbr_test_regression_5step_release_while_frozen,
-			 lbr_seed_gen_params),
-	KUNIT_CASE_PARAM(lbr_test_reset_every_state, lbr_reset_gen_params),
 	{}
 };
 
 static struct kunit_suite lbr_test_suite = {
 	.name = "vpmu_lbr",
+	.init = lbr_fix_init,
 	.test_cases = lbr_test_cases,
 };
 

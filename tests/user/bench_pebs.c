@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Benchmark of the guest PEBS switch list: per scenario, the entries of
- * the list and the MSRs actually loaded per VM-entry (entries whose host
- * and guest values differ) under MINIMAL and COMPAT, and the instructions
- * one vpmu_pebs_switch_list() call takes (callgrind).
+ * Benchmark of the guest PEBS switch list: per scenario, the MSRs loaded
+ * per VM-entry (entries whose host and guest values differ) with the
+ * list Linux 6.1's perf returns, the one 6.12's returns, and each of them
+ * refined by the module; and the instructions one vpmu_pebs_refine()
+ * call takes on each (callgrind).
  *
  *   bench_pebs                   print the table
  *   bench_pebs --op NAME N       run bench_op_NAME N times on the scenario
@@ -21,6 +22,8 @@
 #include <vpmu/pebs.h>
 
 #include "callgrind.h"
+#include "compat.h"
+#include "pebs_models.h"
 
 #define GP(n)		VPMU_BIT_ULL(n)
 #define ALL		(VPMU_GENMASK_ULL(7, 0) | VPMU_GENMASK_ULL(34, 32))
@@ -30,95 +33,89 @@
 #define GUEST_CFG	VPMU_PEBS_DATA_CFG_MEMINFO
 #define IR_CALLS	200000L
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-/* GCC (cc): neither inlined nor specialised for the call site. */
-#define noinline	__attribute__((noipa))
-
 struct scenario {
 	const char *name;
-	struct vpmu_host_pmu host;
-	struct vpmu_guest_pebs guest;
+	struct pebs_perf perf;
+	struct vpmu_pebs_vcpu vcpu;
 };
 
-#define HOST_BASE \
-	.intel_ctrl = ALL, .pebs_capable = ~0ULL, .ds_area = HOST_DS, \
-	.pebs = true, .pebs_ept = true, .pebs_baseline = true
+#define PERF_BASE \
+	.intel_ctrl = ALL, .pebs_capable = ~0ULL, .ds = HOST_DS, \
+	.pebs_data_cfg = HOST_CFG, .pebs = true, .pebs_ept = true, \
+	.pebs_baseline = true
 
 static const struct scenario scenarios[] = {
 	{
 		/* vPMU exposed, guest has never touched it */
 		.name = "idle vPMU",
-		.host = { HOST_BASE },
-		.guest = { 0 },
+		.perf = { PERF_BASE },
 	}, {
 		/* guest `perf stat`: KVM's guest-only events on GP 0-1 */
 		.name = "guest counting, no PEBS",
-		.host = { HOST_BASE, .guest_mask = GP(0) | GP(1) },
-		.guest = { 0 },
+		.perf = { PERF_BASE, .guest_mask = GP(0) | GP(1) },
+	}, {
+		/* a guest that set up PEBS earlier and counts without it now */
+		.name = "guest PEBS set up, idle",
+		.perf = { PERF_BASE, .guest_mask = GP(0) | GP(1) },
+		.vcpu = { .ds_area = GUEST_DS, .pebs_data_cfg = GUEST_CFG },
 	}, {
 		/* guest `perf record -e cycles:pp` on GP 0 */
 		.name = "guest PEBS sampling",
-		.host = { HOST_BASE, .guest_mask = GP(0), .pebs_enabled = GP(0) },
-		.guest = { .pebs_enable = GP(0), .ds_area = GUEST_DS,
-			   .pebs_data_cfg = GUEST_CFG },
+		.perf = { PERF_BASE, .guest_mask = GP(0), .pebs_enabled = GP(0) },
+		.vcpu = { .pebs_enable = GP(0), .ds_area = GUEST_DS,
+			  .pebs_data_cfg = GUEST_CFG },
 	}, {
 		/* the same guest while host perf samples with PEBS on GP 2 */
 		.name = "host perf PEBS + guest",
-		.host = { HOST_BASE, .pebs_data_cfg = HOST_CFG,
-			  .guest_mask = GP(0), .host_mask = GP(2),
+		.perf = { PERF_BASE, .guest_mask = GP(0), .host_mask = GP(2),
 			  .pebs_enabled = GP(0) | GP(2) },
-		.guest = { .pebs_enable = GP(0), .ds_area = GUEST_DS,
-			   .pebs_data_cfg = GUEST_CFG },
+		.vcpu = { .pebs_enable = GP(0), .ds_area = GUEST_DS,
+			  .pebs_data_cfg = GUEST_CFG },
 	}, {
 		/* guest PEBS on its GP 0, which perf placed on GP 1 */
 		.name = "cross-mapped",
-		.host = { HOST_BASE, .guest_mask = GP(1), .pebs_enabled = GP(1) },
-		.guest = { .pebs_enable = GP(0), .cross_mapped = GP(1),
-			   .ds_area = GUEST_DS, .pebs_data_cfg = GUEST_CFG },
+		.perf = { PERF_BASE, .guest_mask = GP(1), .pebs_enabled = GP(1) },
+		.vcpu = { .pebs_enable = GP(0), .cross_mapped = GP(1),
+			  .ds_area = GUEST_DS, .pebs_data_cfg = GUEST_CFG },
 	}, {
 		/* pre-isolation CPU: host PEBS on GP 2, guest counts on GP 0 */
 		.name = "no isolation",
-		.host = { .pebs_capable = VPMU_GENMASK_ULL(3, 0),
-			  .ds_area = HOST_DS, .pebs = true,
-			  .pebs_no_isolation = true,
-			  .intel_ctrl = ALL,
-			  .guest_mask = GP(0), .host_mask = GP(2),
-			  .pebs_enabled = GP(2) },
-		.guest = { 0 },
+		.perf = { .pebs_capable = VPMU_GENMASK_ULL(3, 0),
+			  .ds = HOST_DS, .pebs = true, .pebs_no_isolation = true,
+			  .intel_ctrl = ALL, .guest_mask = GP(0),
+			  .host_mask = GP(2), .pebs_enabled = GP(2) },
 	},
 };
 
 #define NR_SCENARIOS	ARRAY_SIZE(scenarios)
 
+/* What each kernel's perf returned for the scenario under callgrind. */
 static const struct scenario *op_scenario;
-static unsigned int op_sink;
+static struct vpmu_switch_msr op_list61[VPMU_SWITCH_MAX], op_list612[VPMU_SWITCH_MAX];
+static unsigned int op_n61, op_n612, op_sink;
 
-static unsigned int loads(const struct vpmu_switch_msr *out, unsigned int n)
-{
-	unsigned int i, k = 0;
+noinline unsigned int bench_op_refine61(void);
+noinline unsigned int bench_op_refine612(void);
 
-	for (i = 0; i < n; i++)
-		k += out[i].host != out[i].guest;
-	return k;
-}
-
-noinline unsigned int bench_op_minimal(void);
-noinline unsigned int bench_op_compat(void);
-
-noinline unsigned int bench_op_minimal(void)
+noinline unsigned int bench_op_refine61(void)
 {
 	struct vpmu_switch_msr out[VPMU_SWITCH_MAX];
 
-	return vpmu_pebs_switch_list(&op_scenario->host, &op_scenario->guest,
-				     VPMU_SWITCH_MINIMAL, out);
+	return vpmu_pebs_refine(op_list61, op_n61, &op_scenario->vcpu, out);
 }
 
-noinline unsigned int bench_op_compat(void)
+noinline unsigned int bench_op_refine612(void)
 {
 	struct vpmu_switch_msr out[VPMU_SWITCH_MAX];
 
-	return vpmu_pebs_switch_list(&op_scenario->host, &op_scenario->guest,
-				     VPMU_SWITCH_COMPAT, out);
+	return vpmu_pebs_refine(op_list612, op_n612, &op_scenario->vcpu, out);
+}
+
+static void perf_lists(const struct scenario *s)
+{
+	op_scenario = s;
+	op_n61 = perf61_intel_guest_get_msrs(&s->perf, &s->vcpu, op_list61);
+	op_n612 = perf612_intel_guest_get_msrs(&s->perf, &s->vcpu, op_list612);
 }
 
 static int run_op(const char *name, long n)
@@ -130,11 +127,11 @@ static int run_op(const char *name, long n)
 
 	if (idx >= NR_SCENARIOS)
 		return 2;
-	op_scenario = &scenarios[idx];
-	if (!strcmp(name, "bench_op_minimal"))
-		op = bench_op_minimal;
-	else if (!strcmp(name, "bench_op_compat"))
-		op = bench_op_compat;
+	perf_lists(&scenarios[idx]);
+	if (!strcmp(name, "bench_op_refine61"))
+		op = bench_op_refine61;
+	else if (!strcmp(name, "bench_op_refine612"))
+		op = bench_op_refine612;
 	else
 		return 2;
 	for (i = 0; i < n; i++)
@@ -153,30 +150,31 @@ static void print_ir(double ir)
 int main(int argc, char **argv)
 {
 	struct vpmu_switch_msr out[VPMU_SWITCH_MAX];
-	unsigned int i, nmin, ncmp;
+	unsigned int i, n61, n612;
 	char idx[16];
 
 	if (argc == 4 && !strcmp(argv[1], "--op"))
 		return run_op(argv[2], atol(argv[3]));
 
-	printf("guest PEBS switch list per VM-entry: entries, MSRs loaded ");
-	printf("(host != guest), instructions per call (Ir)\n");
-	printf("%-26s %8s %8s %8s %8s %9s %9s\n", "scenario", "min.ent",
-	       "min.load", "cmp.ent", "cmp.load", "min.Ir", "cmp.Ir");
+	printf("guest PEBS: MSRs loaded per VM-entry (host != guest) with perf's list ");
+	printf("and refined by the module, instructions per refine call (Ir)\n");
+	printf("%-26s %8s %8s %8s %8s %9s %9s\n", "scenario", "6.1", "ours/6.1",
+	       "6.12", "ours/6.12", "Ir/6.1", "Ir/6.12");
 	for (i = 0; i < NR_SCENARIOS; i++) {
 		const struct scenario *s = &scenarios[i];
 
-		nmin = vpmu_pebs_switch_list(&s->host, &s->guest,
-					     VPMU_SWITCH_MINIMAL, out);
-		printf("%-26s %8u %8u", s->name, nmin, loads(out, nmin));
-		ncmp = vpmu_pebs_switch_list(&s->host, &s->guest,
-					     VPMU_SWITCH_COMPAT, out);
-		printf(" %8u %8u", ncmp, loads(out, ncmp));
+		perf_lists(s);
+		printf("%-26s %8u", s->name, pebs_loads(op_list61, op_n61));
+		n61 = vpmu_pebs_refine(op_list61, op_n61, &s->vcpu, out);
+		printf(" %8u", pebs_loads(out, n61));
+		printf(" %8u", pebs_loads(op_list612, op_n612));
+		n612 = vpmu_pebs_refine(op_list612, op_n612, &s->vcpu, out);
+		printf(" %9u", pebs_loads(out, n612));
 
 		snprintf(idx, sizeof(idx), "%u", i);
 		setenv("BENCH_PEBS_SCENARIO", idx, 1);
-		print_ir(vpmu_ir_per_call(argv[0], "bench_op_minimal", IR_CALLS));
-		print_ir(vpmu_ir_per_call(argv[0], "bench_op_compat", IR_CALLS));
+		print_ir(vpmu_ir_per_call(argv[0], "bench_op_refine61", IR_CALLS));
+		print_ir(vpmu_ir_per_call(argv[0], "bench_op_refine612", IR_CALLS));
 		printf("\n");
 	}
 	return 0;

@@ -19,6 +19,8 @@
 
 #include <vpmu/types.h>
 
+#include "compat.h"
+
 /* libFuzzer's entry point: its name and prototype are libFuzzer's. */
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 

@@ -6,8 +6,10 @@
  * Each input describes a request, a host, a version cap, a feature set
  * and the PMU MSRs of a guest.  Requests are either raw CPUID registers
  * or fields drawn near the architectural limits, so that both the
- * -EINVAL paths and the clamping paths are reached.  Every invariant that
- * fails prints its name and aborts.
+ * -EINVAL paths and the clamping paths are reached.  The checks are
+ * properties, not a second decoder: round trips, agreement between the
+ * functions, what changing one input may and may not change, the
+ * clamp's bounds and fixed point, and the refusal reasons caps.h lists.
  */
 #include <vpmu/caps.h>
 #include <vpmu/msr.h>
@@ -35,41 +37,35 @@ static u32 low32(unsigned int n)
 	return n >= 32 ? ~0U : (1U << n) - 1;
 }
 
-/* The SDM's fixed counter rule, restated: the differential reference. */
-static u32 ref_fixed_mask(const struct vpmu_caps *c)
+/*
+ * The first reason caps.h gives for refusing @c as a request, or NULL:
+ * fields with version 0, ECX below version 5, EDX[12:0] at version 1,
+ * too many counters, bad widths, too long an EBX.
+ */
+static const char *refusal_reason(const struct vpmu_caps *c)
 {
-	if (c->version < 2)
-		return 0;
-	if (c->version < 5)
-		return low32(c->nr_fixed);
-	return low32(c->nr_fixed) | c->fixed_bitmap;
-}
+	u32 fixed = vpmu_fixed_counter_mask(c);
 
-static u64 ref_gp_mask(const struct vpmu_caps *c)
-{
-	return c->version ? low32(c->nr_gp) : 0;
-}
-
-/* The -EINVAL list of vpmu_caps_clamp(), restated from caps.h. */
-static int ref_request_valid(const struct vpmu_caps *c)
-{
-	u32 fixed = ref_fixed_mask(c);
-
-	if (c->version == 0)
-		return !c->nr_gp && !c->gp_width && !c->events_len &&
-		       !c->events_unavail && !c->fixed_bitmap && !c->nr_fixed &&
-		       !c->fixed_width && !c->anythread_deprecated;
-	if (c->version < 5 && c->fixed_bitmap)
-		return 0;
+	if (!c->version && (c->nr_gp || c->gp_width || c->events_len ||
+			    c->events_unavail || c->fixed_bitmap ||
+			    c->nr_fixed || c->fixed_width ||
+			    c->anythread_deprecated))
+		return "fields set with version 0";
+	if (c->version && c->version < 5 && c->fixed_bitmap)
+		return "ECX bits below version 5";
 	if (c->version == 1 && (c->nr_fixed || c->fixed_width))
-		return 0;
-	if (c->nr_gp > VPMU_MAX_GP || fixed >> VPMU_MAX_FIXED)
-		return 0;
+		return "nr_fixed or fixed_width at version 1";
+	if (c->nr_gp > VPMU_MAX_GP)
+		return "more than VPMU_MAX_GP GP counters";
+	if (fixed >> VPMU_MAX_FIXED)
+		return "a fixed counter at VPMU_MAX_FIXED or above";
 	if (c->gp_width > 64 || (!c->gp_width && c->nr_gp))
-		return 0;
+		return "a GP width above 64, or 0 with GP counters";
 	if (c->fixed_width > 64 || (!c->fixed_width && fixed))
-		return 0;
-	return c->events_len <= VPMU_MAX_ARCH_EVENTS;
+		return "a fixed width above 64, or 0 with fixed counters";
+	if (c->events_len > VPMU_MAX_ARCH_EVENTS)
+		return "events_len above VPMU_MAX_ARCH_EVENTS";
+	return NULL;
 }
 
 static unsigned int prefix_len(u32 m)
@@ -134,89 +130,169 @@ static void draw_caps(struct vpmu_fuzz_input *r, struct vpmu_caps *c,
 		draw_near_limits(r, c);
 }
 
-/* Rules on any struct, valid or not: masks, INUSE, MSRs, events. */
-static void check_rules(const struct vpmu_caps *c, unsigned int features,
-			const u64 sel[VPMU_MAX_GP], u64 fcc,
-			u64 pebs, u32 msr)
+/*
+ * Counters: the functions agree with each other, and each enumeration
+ * reacts only to the fields the SDM ties it to.
+ */
+static void check_counters(const struct vpmu_caps *c, u32 noise)
 {
 	u32 fixed = vpmu_fixed_counter_mask(c);
 	u64 gp = vpmu_gp_counter_mask(c);
-	u64 fixed16 = (u64)(fixed & 0xffff) << 32;
+	struct vpmu_caps d = *c;
+	unsigned int i;
+
+	for (i = 0; i < 40; i++)
+		FUZZ_CHECK(vpmu_fixed_counter_supported(c, i) ==
+			   (i < 32 && (fixed >> i & 1)),
+			   "fixed_counter_supported(%u) disagrees with the mask", i);
+	FUZZ_CHECK(c->version >= 2 || !fixed, "fixed counters below version 2");
+	FUZZ_CHECK(c->version ? gp == low32(c->nr_gp) : !gp,
+		   "GP counters are not 0..nr_gp-1 (at most 32), or without a PMU");
+	if (c->version >= 2 && c->version < 5)
+		FUZZ_CHECK(fixed == low32(c->nr_fixed),
+			   "versions 2-4: fixed counters are not 0..nr_fixed-1");
+	if (c->version >= 5)
+		FUZZ_CHECK((fixed & c->fixed_bitmap) == c->fixed_bitmap &&
+			   (fixed & low32(c->nr_fixed)) == low32(c->nr_fixed) &&
+			   !(fixed & ~c->fixed_bitmap & ~low32(c->nr_fixed)),
+			   "version 5: fixed counters are not ECX plus 0..nr_fixed-1");
+
+	/* ECX means nothing below version 5, EBX nothing to the counters. */
+	d.fixed_bitmap ^= noise;
+	d.events_unavail ^= noise;
+	FUZZ_CHECK(c->version >= 5 || vpmu_fixed_counter_mask(&d) == fixed,
+		   "ECX changed the fixed counters below version 5");
+	FUZZ_CHECK(vpmu_gp_counter_mask(&d) == gp, "ECX or EBX changed GP counters");
+
+	/* Event i: enumerated (i < events_len), and its EBX bit clear. */
+	for (i = 0; i < 40; i++) {
+		bool avail = vpmu_arch_event_available(c, i);
+
+		FUZZ_CHECK(!avail || (c->version && i < c->events_len && i < 32),
+			   "event %u available without being enumerated", i);
+		FUZZ_CHECK(i >= 32 || !(avail && (c->events_unavail >> i & 1)),
+			   "event %u available with its EBX bit set", i);
+		d = *c;
+		if (i < 32)
+			d.events_unavail ^= 1U << i;
+		if (c->version && i < c->events_len && i < 32)
+			FUZZ_CHECK(avail != vpmu_arch_event_available(&d, i),
+				   "EBX bit %u does not decide event %u", i, i);
+	}
+}
+
+/* The global MSRs' bits: counters, plus the flags each version adds. */
+static void check_global_masks(const struct vpmu_caps *c, unsigned int features)
+{
+	u64 fixed16 = (u64)(vpmu_fixed_counter_mask(c) & 0xffff) << 32;
 	u64 ctrl = vpmu_global_ctrl_valid(c);
 	u64 status = vpmu_global_status_valid(c, features);
 	u64 reset = vpmu_global_status_reset_valid(c, features);
 	u64 set = vpmu_global_status_set_valid(c, features);
-	u64 inuse = vpmu_global_inuse(c, sel, fcc, pebs);
-	u64 ref_inuse = 0;
-	u64 extra = VPMU_STATUS_COND_CHGD;
-	int pmi = 0;
-	unsigned int i;
+	u64 flags = VPMU_STATUS_COND_CHGD;
 
-	FUZZ_CHECK(fixed == ref_fixed_mask(c),
-		   "fixed mask follows the SDM rule");
-	FUZZ_CHECK(gp == ref_gp_mask(c), "gp mask is bits 0..min(nr_gp,32)-1");
-	for (i = 0; i < 40; i++) {
-		FUZZ_CHECK(vpmu_fixed_counter_supported(c, i) ==
-			   (i < 32 && (fixed >> i & 1)),
-			   "fixed_counter_supported agrees with the mask");
-		FUZZ_CHECK(vpmu_arch_event_available(c, i) ==
-			   (c->version && i < c->events_len && i < 32 &&
-			    !(c->events_unavail >> i & 1)),
-			   "event availability follows the SDM rule");
+	if (c->version < 2) {
+		FUZZ_CHECK(!ctrl && !status && !reset && !set,
+			   "global MSR bits below version 2");
+		return;
 	}
-
-	/* GLOBAL_CTRL, _STATUS, _STATUS_RESET, _STATUS_SET */
-	FUZZ_CHECK(c->version >= 2 || (!ctrl && !status && !reset && !set),
-		   "no global MSR bits below version 2");
-	FUZZ_CHECK(c->version < 2 || ctrl == (gp | fixed16),
-		   "GLOBAL_CTRL is the counters that exist");
 	if (features & VPMU_FEAT_DS)
-		extra |= VPMU_STATUS_OVF_BUF;
+		flags |= VPMU_STATUS_OVF_BUF;
 	if (c->version >= 4)
-		extra |= VPMU_STATUS_LBR_FRZ | VPMU_STATUS_CTR_FRZ;
-	FUZZ_CHECK(c->version < 2 || status == (ctrl | extra),
-		   "GLOBAL_STATUS is GLOBAL_CTRL plus the defined flag bits");
-	FUZZ_CHECK(reset == status, "every status bit can be reset");
-	FUZZ_CHECK((set & ~status) == 0,
-		   "status_set_valid is a subset of status_valid");
-	FUZZ_CHECK(!(set & VPMU_STATUS_COND_CHGD), "CondChgd cannot be set");
-	FUZZ_CHECK(c->version >= 4 || !set,
-		   "no GLOBAL_STATUS_SET below version 4");
-	FUZZ_CHECK(c->version < 4 || set == (status & ~VPMU_STATUS_COND_CHGD),
-		   "status_set_valid is status_valid without CondChgd");
+		flags |= VPMU_STATUS_LBR_FRZ | VPMU_STATUS_CTR_FRZ;
+	FUZZ_CHECK(ctrl == (vpmu_gp_counter_mask(c) | fixed16),
+		   "GLOBAL_CTRL is not the counters that exist");
+	FUZZ_CHECK(status == (ctrl | flags),
+		   "GLOBAL_STATUS is not GLOBAL_CTRL plus the defined flags");
+	FUZZ_CHECK(reset == status, "a status bit cannot be reset");
+	FUZZ_CHECK(set == (c->version >= 4 ? status & ~VPMU_STATUS_COND_CHGD : 0),
+		   "STATUS_SET is not every status bit but CondChgd, from v4");
+}
 
-	/* GLOBAL_INUSE */
-	FUZZ_CHECK((inuse & ~(gp | fixed16 | VPMU_INUSE_PMI)) == 0,
-		   "inuse shows only existing counters and PMI_InUse");
-	if (c->version >= 4) {
-		for (i = 0; i < 32; i++) {
-			if (!(gp >> i & 1))
-				continue;
-			if (sel[i] & 0xff)
-				ref_inuse |= 1ULL << i;
-			if (sel[i] & (1ULL << 20))
-				pmi = 1;
-		}
-		for (i = 0; i < 16; i++) {
-			if (!(fixed >> i & 1))
-				continue;
-			if (fcc >> (4 * i) & 3)
-				ref_inuse |= 1ULL << (32 + i);
-			if (fcc >> (4 * i) & 8)
-				pmi = 1;
-		}
-		if (pebs & (gp | fixed16))
-			pmi = 1;
-		if (pmi)
-			ref_inuse |= 1ULL << 63;
+/*
+ * GLOBAL_INUSE: only existing counters and PMI_InUse, and each bit
+ * follows its own source: PERFEVTSELn[7:0], the fixed enable field,
+ * INT / ENi_PMI / PEBS_ENABLE for PMI_InUse.
+ */
+static void check_inuse(const struct vpmu_caps *c, const u64 sel[VPMU_MAX_GP],
+			u64 fcc, u64 pebs, u8 pick)
+{
+	u64 gp = vpmu_gp_counter_mask(c);
+	u64 fixed16 = (u64)(vpmu_fixed_counter_mask(c) & 0xffff) << 32;
+	u64 inuse = vpmu_global_inuse(c, sel, fcc, pebs);
+	u64 sel2[VPMU_MAX_GP];
+	unsigned int n = pick % VPMU_MAX_GP, f = pick % 16;
+	u64 bit_n = VPMU_BIT_ULL(n), bit_f = VPMU_BIT_ULL(32 + f);
+
+	if (c->version < 4) {
+		FUZZ_CHECK(!inuse, "GLOBAL_INUSE below version 4");
+		return;
 	}
-	FUZZ_CHECK(inuse == ref_inuse, "inuse follows the SDM rule");
+	FUZZ_CHECK(!(inuse & ~(gp | fixed16 | VPMU_INUSE_PMI)),
+		   "GLOBAL_INUSE shows a counter that does not exist");
 
-	/* MSR existence */
+	/* Bits of PERFEVTSELn other than [7:0] and INT change nothing. */
+	memcpy(sel2, sel, sizeof(sel2));
+	sel2[n] ^= ~(VPMU_EVENTSEL_EVENT | VPMU_EVENTSEL_INT);
+	FUZZ_CHECK(vpmu_global_inuse(c, sel2, fcc, pebs) == inuse,
+		   "PERFEVTSEL%u bits beyond [7:0] and INT changed INUSE", n);
+	/* [7:0] alone decides bit n. */
+	sel2[n] = sel[n] | 0x01;
+	FUZZ_CHECK(!!(vpmu_global_inuse(c, sel2, fcc, pebs) & bit_n) == !!(gp & bit_n),
+		   "PERFEVTSEL%u[7:0] != 0 does not mark GP %u in use", n, n);
+	sel2[n] = sel[n] & ~VPMU_EVENTSEL_EVENT;
+	FUZZ_CHECK(!(vpmu_global_inuse(c, sel2, fcc, pebs) & bit_n),
+		   "GP %u in use with PERFEVTSEL[7:0] == 0", n);
+	/* The fixed counter's OS|USR field alone decides its bit. */
+	FUZZ_CHECK(!(vpmu_global_inuse(c, sel, fcc & ~(0x3ULL << 4 * f), pebs) & bit_f),
+		   "fixed %u in use with its enable field 0", f);
+	FUZZ_CHECK(!!(vpmu_global_inuse(c, sel, fcc | (0x1ULL << 4 * f), pebs) & bit_f) ==
+		   !!(fixed16 & bit_f),
+		   "fixed %u enabled, yet not in use (or in use, yet absent)", f);
+
+	/* PMI_InUse: none without a source, set by any one of them. */
+	memcpy(sel2, sel, sizeof(sel2));
+	for (n = 0; n < VPMU_MAX_GP; n++)
+		sel2[n] &= ~VPMU_EVENTSEL_INT;
+	fcc &= ~0x8888888888888888ULL;
+	FUZZ_CHECK(!(vpmu_global_inuse(c, sel2, fcc, 0) & VPMU_INUSE_PMI),
+		   "PMI_InUse without INT, ENi_PMI or PEBS_ENABLE");
+	n = pick % VPMU_MAX_GP;
+	if (gp & bit_n) {
+		FUZZ_CHECK(vpmu_global_inuse(c, sel2, fcc, bit_n) & VPMU_INUSE_PMI,
+			   "PEBS_ENABLE bit %u does not set PMI_InUse", n);
+		sel2[n] |= VPMU_EVENTSEL_INT;
+		FUZZ_CHECK(vpmu_global_inuse(c, sel2, fcc, 0) & VPMU_INUSE_PMI,
+			   "PERFEVTSEL%u.INT does not set PMI_InUse", n);
+		sel2[n] &= ~VPMU_EVENTSEL_INT;
+	}
+	if (fixed16 & bit_f) {
+		FUZZ_CHECK(vpmu_global_inuse(c, sel2, fcc | 0x8ULL << 4 * f, 0) &
+			   VPMU_INUSE_PMI, "fixed %u ENi_PMI does not set PMI_InUse", f);
+		FUZZ_CHECK(vpmu_global_inuse(c, sel2, fcc, bit_f) & VPMU_INUSE_PMI,
+			   "PEBS on fixed %u does not set PMI_InUse", f);
+	}
+	FUZZ_CHECK(!(vpmu_global_inuse(c, sel2, fcc, ~(gp | fixed16)) & VPMU_INUSE_PMI),
+		   "PEBS_ENABLE bits of absent counters set PMI_InUse");
+}
+
+/* MSR existence, as caps.h lists it. */
+static void check_msr(const struct vpmu_caps *c, u32 msr)
+{
 	FUZZ_CHECK(vpmu_msr_is_valid(c, msr) ==
 		   ((msr >= 0x38d && msr <= 0x390 && c->version >= 2) ||
 		    (msr >= 0x391 && msr <= 0x392 && c->version >= 4)),
-		   "msr_is_valid: 0x38d-0x390 from v2, 0x391-0x392 from v4");
+		   "msr_is_valid(%#x): 0x38d-0x390 from v2, 0x391-0x392 from v4", msr);
+}
+
+static void check_rules(const struct vpmu_caps *c, unsigned int features,
+			const u64 sel[VPMU_MAX_GP], u64 fcc, u64 pebs, u32 msr,
+			u32 noise)
+{
+	check_counters(c, noise);
+	check_global_masks(c, features);
+	check_inuse(c, sel, fcc, pebs, (u8)noise);
+	check_msr(c, msr);
 }
 
 static void check_roundtrip(const u32 regs[4], const struct vpmu_caps *c)
@@ -258,8 +334,9 @@ static void check_clamp(const struct vpmu_caps *want,
 	int ret = vpmu_caps_clamp(want, host, max, &out);
 
 	FUZZ_CHECK(ret == 0 || ret == -EINVAL, "clamp returns 0 or -EINVAL");
-	FUZZ_CHECK((ret == 0) == ref_request_valid(want),
-		   "clamp refuses exactly the inconsistent requests");
+	FUZZ_CHECK((ret == 0) == !refusal_reason(want),
+		   "clamp refuses exactly for the documented reasons (%s)",
+		   refusal_reason(want) ?: "none applies");
 	if (ret) {
 		FUZZ_CHECK(caps_equal(&out, sentinel),
 			   "out untouched on -EINVAL");
@@ -306,7 +383,7 @@ static void check_clamp(const struct vpmu_caps *want,
 			   "nr_gp is the common count");
 
 	/* the result is itself consistent and a fixed point */
-	FUZZ_CHECK(ref_request_valid(&out), "out is a valid request");
+	FUZZ_CHECK(!refusal_reason(&out), "out is a valid request");
 	FUZZ_CHECK(vpmu_caps_clamp(&out, &out, VPMU_MAX_VERSION, &again) == 0,
 		   "clamp(out, out) succeeds");
 	FUZZ_CHECK(caps_equal(&again, &out), "clamp(out, out) == out");
@@ -362,10 +439,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	check_clamp(&want, &host, max, &sentinel);
 	check_clamp(&host, &want, max, &sentinel);
 
-	check_rules(&want, features, sel, fcc, pebs, msr);
-	check_rules(&host, features, sel, fcc, pebs, msr);
+	check_rules(&want, features, sel, fcc, pebs, msr, sent_regs[0]);
+	check_rules(&host, features, sel, fcc, pebs, msr, sent_regs[1]);
 	if (vpmu_caps_clamp(&want, &host, max, &sentinel) == 0)
-		check_rules(&sentinel, features, sel, fcc, pebs, msr);
+		check_rules(&sentinel, features, sel, fcc, pebs, msr, sent_regs[2]);
 
 	check_1c(want_regs[0]);
 	check_1c(host_regs[3]);

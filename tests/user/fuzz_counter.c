@@ -3,7 +3,7 @@
  * libFuzzer target for the emulated-counter model (src/core/counter.c).
  *
  * Input: one byte of width (1..64), then operations: add_emulated(n), a
- * perf count advance, fold, a guest write, read.  After every operation
+ * perf count advance, fold, a guest write, add_now(n), read.  After every operation
  * the model is checked against a reference that keeps the true count as
  * an unsigned __int128: the value read is that count mod 2^width, fold
  * reports a wrap iff the emulated events of the window cross a multiple
@@ -136,9 +136,27 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			m.perf = 0;
 			m.emulated = 0;
 			break;
-		default:
-			/* Just the read below. */
+		default: {
+			/* add_now: pending events folded in, perf left pending. */
+			__uint128_t base = m.count + m.perf;
+			bool want, got;
+
+			n = get_amount(&r, op, &m);
+			m.emulated += n;
+			if (m.width == 64 && m.emulated >> 64)
+				want = (base % m.range) + (u64)m.emulated >= m.range;
+			else
+				want = (base + m.emulated) / m.range != base / m.range;
+			got = vpmu_counter_add_now(&c, perf_count, n);
+			FUZZ_CHECK(got == want,
+				   "step %u width %u: add_now returned %d, want %d",
+				   step, m.width, got, want);
+			FUZZ_CHECK(c.emulated == 0,
+				   "step %u: add_now left events pending", step);
+			m.count += m.emulated;
+			m.emulated = 0;
 			break;
+		}
 		}
 		v = vpmu_counter_read(&c, perf_count);
 		FUZZ_CHECK(v == ref_value(&m),

@@ -2,223 +2,177 @@
 /*
  * libFuzzer target for the vLBR lifecycle machine (src/core/lbr.c).
  *
- * Input: version, policy, K, then (type, value) pairs.  Every step is
- * checked against a reference kept here from the architecture and the
- * policies as include/vpmu/lbr.h documents them, and against the glue
- * state that applying the effects in order produces:
+ * Input: version, policy, K, then steps: an event with a value, or a
+ * sched-in whose release the input decides (vpmu_lbr_sched_in()).  The
+ * target plays the glue (lbr_glue.h): it applies each step's effects in
+ * order and keeps only what they leave (event, MSR pass-through, both DEBUGCTLs,
+ * LBR_FRZ) plus what the guest did (the last DEBUGCTL it wrote, activity
+ * since the last sched-in).  It never predicts what the machine decides;
+ * it checks what must hold whatever it decides:
  *
- *  - no leak ever: the LBR MSRs are passed through only while the event
- *    exists, and hardware records (DEBUGCTL.LBR in guest context) only
- *    while it exists;
- *  - no release while frozen (legacy or streamlined), except UPSTREAM,
- *    which is today's KVM and releases by the hardware DEBUGCTL alone,
- *    and vCPU reset, which unfreezes first; releases only at sched-in
- *    or reset, by the exact rule of the policy;
- *  - the DEBUGCTL the guest reads is what it wrote, except that a legacy
- *    freeze clears LBR; LBR_FRZ is what the architecture says;
- *  - effects never contradict each other or the glue state (create and
- *    release at once, intercept and passthrough at once, create with an
- *    event, release without one).
+ *  - effects agree with each other and with the glue's state;
+ *  - no leak: the LBR MSRs are reachable, and hardware records, only
+ *    while the event exists;
+ *  - the SDM: the guest reads the DEBUGCTL it wrote, except that a
+ *    legacy freeze (versions 2-3) clears LBR on a PMI; LBR_FRZ (version
+ *    4+) is set by a PMI or STATUS_SET, cleared by STATUS_RESET or reset,
+ *    and hardware records iff the guest's LBR is set and LBR_FRZ clear;
+ *  - the contract: an LBR MSR access is served with the event; releases
+ *    happen only at sched-in or reset, never while the guest records or
+ *    its stack is frozen (but where a caller forces one), and by the
+ *    policy's rule: freeze_aware at every quiet sched-in, hysteresis at
+ *    the K-th consecutive idle one.
  */
 #include <vpmu/lbr.h>
 #include <vpmu/msr.h>
 
 #include "fuzz.h"
+#include "lbr_glue.h"
 
 #define DBG_LBR		VPMU_DEBUGCTL_LBR
 #define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
 #define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* The reference: architecture, policy bookkeeping and glue state. */
-struct ref {
+/* Step codes beyond the event types. */
+#define OP_FORCED_SCHED_IN	(VPMU_LBR_EV_RESET + 1)
+#define OP_UNKNOWN		(VPMU_LBR_EV_RESET + 2)
+#define NR_OPS			(VPMU_LBR_EV_RESET + 3)
+
+struct glue {
 	u8 version;
 	enum vpmu_lbr_policy policy;
 	unsigned int k;
-	/* architecture */
-	u64 debugctl;		/* what the guest reads */
-	bool legacy_frozen;
-	bool frz;		/* GLOBAL_STATUS.LBR_FRZ */
-	/* policy inputs */
-	bool pv_active;
-	bool activity;
-	unsigned int idle;
-	/* glue */
-	bool event;
-	bool passthrough;
-	bool status_frz;
-	u64 vmcs_debugctl;
+	struct lbr_glue s;	/* what the effects left */
+	/* what the guest did */
+	bool legacy_frozen;	/* a PMI cleared LBR; not set again since */
+	bool activity;		/* since the last sched-in */
+	unsigned int idle;	/* consecutive idle sched-ins so far */
 };
 
-static const char *const ev_name[] = {
-	"MSR_ACCESS", "DEBUGCTL_WRITE", "PMI", "STATUS_RESET", "STATUS_SET",
-	"SCHED_OUT", "SCHED_IN", "PV_HINT", "RESET", "UNKNOWN",
-};
-
-static bool ref_quiet(const struct ref *r)
+static bool quiet(const struct glue *g)
 {
-	return !(r->debugctl & DBG_LBR) && !r->legacy_frozen && !r->frz;
+	return !(g->s.guest & DBG_LBR) && !g->s.frz && !g->legacy_frozen;
 }
 
-/* Architecture and policy inputs, before the machine runs the event. */
-static void ref_event(struct ref *r, const struct vpmu_lbr_event *ev)
+/* The guest-visible architecture after one step. */
+static const char *check_sdm(const struct glue *g, const struct glue *before,
+			     int op, u64 value)
 {
-	bool v4 = r->version >= 4;
+	bool v4 = g->version >= 4;
 
-	switch (ev->type) {
-	case VPMU_LBR_EV_MSR_ACCESS:
-		r->activity = true;
-		break;
+	switch (op) {
 	case VPMU_LBR_EV_DEBUGCTL_WRITE:
-		if ((r->debugctl | ev->value) & DBG_LBR)
-			r->activity = true;
-		if (ev->value & DBG_LBR)
-			r->legacy_frozen = false;
-		r->debugctl = ev->value;
+		if (g->s.guest != value)
+			return "the guest does not read the DEBUGCTL it wrote";
 		break;
 	case VPMU_LBR_EV_PMI:
-		if (!(r->debugctl & DBG_FRZ) || r->version < 2)
-			break;
-		if (!v4 && (r->debugctl & DBG_LBR)) {
-			r->debugctl &= ~DBG_LBR;
-			r->legacy_frozen = true;
-			r->activity = true;
-		} else if (v4 && !r->frz) {
-			r->frz = true;
-			r->activity = true;
+		if ((before->s.guest & DBG_FRZ) && (before->s.guest & DBG_LBR) &&
+		    g->version >= 2 && !v4) {
+			if (g->s.guest != (before->s.guest & ~DBG_LBR))
+				return "a legacy freeze does not clear exactly LBR";
+		} else if (g->s.guest != before->s.guest) {
+			return "a PMI changed DEBUGCTL without a legacy freeze";
 		}
+		if (v4 && (before->s.guest & DBG_FRZ) && !g->s.frz)
+			return "a PMI with FREEZE_LBRS_ON_PMI did not set LBR_FRZ";
 		break;
-	case VPMU_LBR_EV_STATUS_RESET:
-		if (v4 && (ev->value & ST_LBR_FRZ) && r->frz) {
-			r->frz = false;
-			r->activity = true;
-		}
-		break;
-	case VPMU_LBR_EV_STATUS_SET:
-		if (v4 && (ev->value & ST_LBR_FRZ) && !r->frz) {
-			r->frz = true;
-			r->activity = true;
-		}
-		break;
-	case VPMU_LBR_EV_PV_HINT:
-		r->pv_active = ev->value != 0;
+	case VPMU_LBR_EV_RESET:
+		if (g->s.guest || g->s.frz)
+			return "reset left DEBUGCTL or LBR_FRZ set";
 		break;
 	default:
+		if (g->s.guest != before->s.guest)
+			return "DEBUGCTL changed on a step that does not write it";
 		break;
 	}
-}
-
-/* Would the policy release at this sched-in (given an event)? */
-static bool ref_release_rule(struct ref *r)
-{
-	bool idle = !r->activity && ref_quiet(r);
-
-	r->idle = idle ? (r->idle < r->k ? r->idle + 1 : r->k) : 0;
-	r->activity = false;
-	switch (r->policy) {
-	case VPMU_LBR_POLICY_UPSTREAM:
-		return !(r->vmcs_debugctl & DBG_LBR);
-	case VPMU_LBR_POLICY_FREEZE_AWARE:
-		return ref_quiet(r);
-	case VPMU_LBR_POLICY_PV:
-		return ref_quiet(r) && !r->pv_active;
-	default:
-		return ref_quiet(r) && r->idle >= r->k;
-	}
-}
-
-/*
- * Advance the reference by one step of the machine and check its effects:
- * the first invariant they violate, or NULL.
- */
-static const char *check_step(struct ref *r, const struct vpmu_lbr_event *ev,
-			      const struct vpmu_lbr_effects *e)
-{
-	int t = ev->type;
-	bool was_frozen = r->legacy_frozen || r->frz;
-	bool had_event = r->event;
-	bool want_release = false;
-
-	if (t == VPMU_LBR_EV_SCHED_IN)
-		want_release = ref_release_rule(r) && had_event;
-	if (t == VPMU_LBR_EV_RESET) {
-		want_release = had_event;
-		r->debugctl = 0;
-		r->legacy_frozen = false;
-		r->frz = false;
-		r->pv_active = true;
-		r->activity = false;
-		r->idle = 0;
-	}
-
-	/* Effects against each other. */
-	if (e->create_event && e->release_event)
-		return "create and release at once";
-	if (e->intercept && e->passthrough)
-		return "intercept and passthrough at once";
-	if (e->release_event != e->intercept)
-		return "release without intercept or the reverse";
-	if (e->create_event != e->passthrough)
-		return "create without passthrough or the reverse";
-	if ((e->status_set | e->status_clear) & ~ST_LBR_FRZ)
-		return "status bits other than LBR_FRZ";
-	if (e->status_set & e->status_clear)
-		return "LBR_FRZ set and cleared at once";
-
-	/* Releases: where, when and by which rule. */
-	if (e->release_event && !had_event)
-		return "release without an event";
-	if (e->release_event != want_release)
-		return "release differs from the policy rule";
-	if (e->release_event && t != VPMU_LBR_EV_RESET &&
-	    r->policy != VPMU_LBR_POLICY_UPSTREAM &&
-	    (was_frozen || (r->debugctl & DBG_LBR)))
-		return "release while frozen or LBR set";
-
-	/* Creates: only where the guest needs the stack. */
-	if (e->create_event && had_event)
-		return "create with an event";
-	if (e->create_event && t != VPMU_LBR_EV_MSR_ACCESS &&
-	    t != VPMU_LBR_EV_DEBUGCTL_WRITE && t != VPMU_LBR_EV_STATUS_RESET)
-		return "create on an event that does not need it";
-
-	/* Apply in order. */
-	if (e->intercept)
-		r->passthrough = false;
-	if (e->release_event)
-		r->event = false;
-	if (e->create_event)
-		r->event = true;
-	if (e->passthrough)
-		r->passthrough = true;
-	r->vmcs_debugctl = e->hw_debugctl;
-	r->status_frz = (r->status_frz && !(e->status_clear & ST_LBR_FRZ)) ||
-			(e->status_set & ST_LBR_FRZ);
-
-	/* No leak, ever. */
-	if (r->passthrough && !r->event)
-		return "LBR MSRs passed through without the event";
-	if ((r->vmcs_debugctl & DBG_LBR) && !r->event)
-		return "hardware records LBRs without the event";
-	if (t == VPMU_LBR_EV_MSR_ACCESS && !r->event)
-		return "LBR MSR access served without the event";
-
-	/* What the guest sees, and what hardware does. */
-	if (e->guest_debugctl != r->debugctl)
-		return "guest-visible DEBUGCTL is not what it wrote";
-	if ((e->hw_debugctl & ~DBG_LBR) != (r->debugctl & ~DBG_LBR))
-		return "hardware DEBUGCTL differs beyond LBR";
-	if (!!(e->hw_debugctl & DBG_LBR) !=
-	    ((r->debugctl & DBG_LBR) && !r->frz))
-		return "hardware records iff LBR and not LBR_FRZ";
-	if (r->status_frz != r->frz)
-		return "LBR_FRZ differs from the architecture";
-	if (r->frz && r->version < 4)
+	if (v4 && op == VPMU_LBR_EV_STATUS_SET && (value & ST_LBR_FRZ) && !g->s.frz)
+		return "STATUS_SET of LBR_FRZ did not freeze";
+	if (v4 && op == VPMU_LBR_EV_STATUS_RESET && (value & ST_LBR_FRZ) && g->s.frz)
+		return "STATUS_RESET of LBR_FRZ did not unfreeze";
+	if (g->s.frz && !before->s.frz && op != VPMU_LBR_EV_PMI &&
+	    op != VPMU_LBR_EV_STATUS_SET)
+		return "LBR_FRZ set by something else than a PMI or STATUS_SET";
+	if (!g->s.frz && before->s.frz && op != VPMU_LBR_EV_STATUS_RESET &&
+	    op != VPMU_LBR_EV_RESET)
+		return "LBR_FRZ cleared by something else than STATUS_RESET";
+	if (g->s.frz && !v4)
 		return "LBR_FRZ below version 4";
+	if ((g->s.hw & ~DBG_LBR) != (g->s.guest & ~DBG_LBR))
+		return "hardware DEBUGCTL differs from the guest's beyond LBR";
+	if (!!(g->s.hw & DBG_LBR) != ((g->s.guest & DBG_LBR) && !g->s.frz))
+		return "hardware records other than while LBR is set and not frozen";
 	return NULL;
 }
 
-static u64 pick_value(struct vpmu_fuzz_input *in, int type)
+/* The glue's contract, and the policy's rule at a sched-in. */
+static const char *check_contract(const struct glue *g, const struct glue *before,
+				  int op, u64 value,
+				  const struct vpmu_lbr_effects *e)
+{
+	bool sched_in = op == VPMU_LBR_EV_SCHED_IN || op == OP_FORCED_SCHED_IN;
+
+	if (op == VPMU_LBR_EV_MSR_ACCESS && !g->s.event)
+		return "an LBR MSR access served without the event";
+	if (e->release_event && !sched_in && op != VPMU_LBR_EV_RESET)
+		return "release outside sched-in and reset";
+	if (op == VPMU_LBR_EV_RESET && e->release_event != before->s.event)
+		return "reset does not release exactly an existing event";
+	if (op == OP_FORCED_SCHED_IN && before->s.event &&
+	    e->release_event != (value && !(before->s.hw & DBG_LBR)))
+		return "a forced verdict not obeyed, or obeyed while recording";
+	if (op != VPMU_LBR_EV_SCHED_IN || !before->s.event)
+		return NULL;
+	if (e->release_event && !quiet(before))
+		return "release while the guest records or its stack is frozen";
+	if (g->policy == VPMU_LBR_POLICY_FREEZE_AWARE &&
+	    e->release_event != quiet(before))
+		return "freeze_aware kept the event at a quiet sched-in";
+	if (g->policy == VPMU_LBR_POLICY_HYSTERESIS &&
+	    e->release_event != (quiet(before) && g->idle >= g->k))
+		return "hysteresis released before, or kept past, the K-th idle sched-in";
+	return NULL;
+}
+
+/* What the guest did in this step, for the next sched-in. */
+static void track_guest(struct glue *g, const struct glue *before, int op,
+			u64 value)
+{
+	switch (op) {
+	case VPMU_LBR_EV_MSR_ACCESS:
+		g->activity = true;
+		break;
+	case VPMU_LBR_EV_DEBUGCTL_WRITE:
+		if ((before->s.guest | value) & DBG_LBR)
+			g->activity = true;
+		if (value & DBG_LBR)
+			g->legacy_frozen = false;
+		break;
+	case VPMU_LBR_EV_PMI:
+		if ((before->s.guest & DBG_LBR) && !(g->s.guest & DBG_LBR)) {
+			g->legacy_frozen = true;
+			g->activity = true;
+		}
+		break;
+	case VPMU_LBR_EV_RESET:
+		g->legacy_frozen = false;
+		g->activity = false;
+		g->idle = 0;
+		return;
+	default:
+		break;
+	}
+	if (g->s.frz != before->s.frz)
+		g->activity = true;
+}
+
+/* This sched-in is idle or ends the run: judged before its verdict. */
+static void count_idle(struct glue *g)
+{
+	g->idle = g->activity || !quiet(g) ? 0 : g->idle + 1;
+	g->activity = false;
+}
+
+static u64 pick_value(struct vpmu_fuzz_input *in, int op)
 {
 	static const u64 debugctl[] = {
 		0, DBG_LBR, DBG_FRZ, DBG_LBR | DBG_FRZ, VPMU_BIT_ULL(1),
@@ -232,14 +186,14 @@ static u64 pick_value(struct vpmu_fuzz_input *in, int type)
 
 	if (b == 0xff)
 		return fuzz_u64(in);
-	switch (type) {
+	switch (op) {
 	case VPMU_LBR_EV_DEBUGCTL_WRITE:
 		return debugctl[b % ARRAY_SIZE(debugctl)];
 	case VPMU_LBR_EV_STATUS_RESET:
 	case VPMU_LBR_EV_STATUS_SET:
 		return status[b % ARRAY_SIZE(status)];
 	default:
-		return b & 3;
+		return b & 1;
 	}
 }
 
@@ -247,54 +201,56 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static const u8 versions[] = { 0, 1, 2, 3, 4, 5, 6, 255 };
 	struct vpmu_fuzz_input in = { data, size };
+	struct glue g = { 0 };
 	struct vpmu_lbr l;
-	struct ref r = { 0 };
-	u8 b;
 	size_t step = 0;
+	u8 b;
 
+	g.version = versions[fuzz_u8(&in) % ARRAY_SIZE(versions)];
 	b = fuzz_u8(&in);
-	r.version = versions[b % ARRAY_SIZE(versions)];
-	b = fuzz_u8(&in);
-	/* One input in eight tries an unknown policy (the default applies). */
-	r.policy = (b & 7) == 7 ? (enum vpmu_lbr_policy)(40 + b) :
+	/* One input in eight tries an unknown policy: the default applies. */
+	g.policy = (b & 7) == 7 ? VPMU_LBR_POLICY_DEFAULT :
 		   (enum vpmu_lbr_policy)(b % VPMU_LBR_POLICY_NR);
-	vpmu_lbr_init(&l, r.version, r.policy);
-	if ((unsigned int)r.policy >= VPMU_LBR_POLICY_NR)
-		r.policy = VPMU_LBR_POLICY_DEFAULT;
-	FUZZ_CHECK(l.policy == r.policy,
-		   "init stored another policy (version %u, policy %d, stored %d)",
-		   r.version, r.policy, l.policy);
+	vpmu_lbr_init(&l, g.version, (b & 7) == 7 ? 40 + b : g.policy);
+	g.k = VPMU_LBR_HYSTERESIS_K_DEFAULT;
 	b = fuzz_u8(&in);
-	r.k = VPMU_LBR_HYSTERESIS_K_DEFAULT;
 	if (b) {
 		unsigned int k = b & 0x80 ? b : b % 6;
 		int ret = vpmu_lbr_set_hysteresis(&l, k);
 
-		FUZZ_CHECK(ret == (k ? 0 : -EINVAL),
-			   "set_hysteresis(%u) returned %d (version %u, policy %d)",
-			   k, ret, r.version, r.policy);
+		FUZZ_CHECK(ret == (k ? 0 : -EINVAL), "set_hysteresis(%u) returned %d",
+			   k, ret);
 		if (k)
-			r.k = k;
+			g.k = k;
 	}
-	r.pv_active = true;
 
 	while (fuzz_left(&in)) {
 		struct vpmu_lbr_event ev;
 		struct vpmu_lbr_effects e;
+		struct glue before = g;
 		const char *what;
+		int op = fuzz_u8(&in) % NR_OPS;
 
-		b = fuzz_u8(&in);
-		/* A tenth of the event codes are not events at all. */
-		ev.type = (enum vpmu_lbr_event_type)(b % 10);
-		ev.value = pick_value(&in, ev.type);
-		ref_event(&r, &ev);
-		vpmu_lbr_step(&l, &ev, &e);
-		what = check_step(&r, &ev, &e);
+		ev.type = op == OP_UNKNOWN ? 99 : op;
+		ev.value = pick_value(&in, op);
+		if (op == VPMU_LBR_EV_SCHED_IN || op == OP_FORCED_SCHED_IN)
+			count_idle(&g);
+		if (op == OP_FORCED_SCHED_IN)
+			vpmu_lbr_sched_in(&l, ev.value, &e);
+		else
+			vpmu_lbr_step(&l, &ev, &e);
 		step++;
-		FUZZ_CHECK(!what,
-			   "%s (step %zu, event %s, version %u, policy %d, K %u)",
-			   what, step, ev_name[ev.type < 9 ? ev.type : 9],
-			   r.version, r.policy, r.k);
+		what = lbr_glue_apply(&g.s, &e);
+		if (!what)
+			what = check_sdm(&g, &before, op, ev.value);
+		if (!what)
+			what = check_contract(&g, &before, op, ev.value, &e);
+		if (!what && op == OP_UNKNOWN && memcmp(&g, &before, sizeof(g)))
+			what = "an unknown event changed something";
+		FUZZ_CHECK(!what, "%s (step %zu, op %d, value %#llx, version %u, policy %d, K %u)",
+			   what, step, op, (unsigned long long)ev.value,
+			   g.version, g.policy, g.k);
+		track_guest(&g, &before, op, ev.value);
 	}
 	return 0;
 }

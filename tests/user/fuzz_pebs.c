@@ -1,22 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for vpmu_pebs_switch_list(): random host perf state,
- * random vCPU state (or none) and policy; checks the safety invariants of
- * the switch list and that MINIMAL never loads an MSR COMPAT would not.
+ * libFuzzer target for vpmu_pebs_refine().
+ *
+ * Each input is a perf state and a vCPU state.  What Linux 6.1's and
+ * 6.12's perf return for them (pebs_models.h) is refined and judged
+ * against the oracle: the same entries and GLOBAL_CTRL, the guest's
+ * DS_AREA and PEBS_DATA_CFG wherever a guest PEBS counter runs, exactly
+ * the oracle's list wherever refining is exact (on 6.12 always, but
+ * where the vCPU's DS_AREA is the host's and perf's list cannot tell).
+ * Then the refinement of an arbitrary list: only the guest values of
+ * DS_AREA and PEBS_DATA_CFG may change, to the host's or the vCPU's; a
+ * list too long is refused; refining in place gives the same list.
  */
-#include <string.h>
-
 #include <vpmu/msr.h>
 #include <vpmu/pebs.h>
 
 #include "fuzz.h"
-
-#define POISON_MSR	0xdeadbeefU
+#include "pebs_models.h"
 
 /*
  * A counter mask: one byte picks among GP 0-3, fixed 0-2 and bit 63 (a
- * non-counter PEBS_ENABLE bit), so that masks overlap often; a flag byte
- * adds raw 64-bit noise now and then.
+ * PEBS_ENABLE bit that is no counter), so that masks overlap often; a
+ * flag byte adds raw 64-bit noise now and then.
  */
 static u64 get_mask(struct vpmu_fuzz_input *r)
 {
@@ -35,192 +40,103 @@ static u64 get_mask(struct vpmu_fuzz_input *r)
 	return m;
 }
 
-static unsigned int run(const struct vpmu_host_pmu *h,
-			const struct vpmu_guest_pebs *g,
-			enum vpmu_switch_policy policy,
-			struct vpmu_switch_msr *out)
+static void check_kernels(const struct pebs_perf *p,
+			  const struct vpmu_pebs_vcpu *v)
 {
-	unsigned int i;
+	struct vpmu_switch_msr list[VPMU_SWITCH_MAX], o[VPMU_SWITCH_MAX];
+	const char *what;
+	unsigned int n, on;
 
-	for (i = 0; i < VPMU_SWITCH_MAX; i++) {
-		out[i].msr = POISON_MSR;
-		out[i].host = 0;
-		out[i].guest = 0;
+	n = perf61_intel_guest_get_msrs(p, v, list);
+	n = vpmu_pebs_refine(list, n, v, list);
+	what = pebs_refine_judge(p, v, list, n);
+	FUZZ_CHECK(!what, "6.1: %s", what);
+
+	n = perf612_intel_guest_get_msrs(p, v, list);
+	n = vpmu_pebs_refine(list, n, v, list);
+	what = pebs_refine_judge(p, v, list, n);
+	FUZZ_CHECK(!what, "6.12: %s", what);
+	if (v->ds_area != p->ds) {
+		on = pebs_oracle_list(p, v, o);
+		FUZZ_CHECK(n == on && pebs_lists_equal(list, o, n),
+			   "6.12: not the oracle's list");
 	}
-	return vpmu_pebs_switch_list(h, g, policy, out);
 }
 
-/* Invariants of one list. */
-static void check_list(const struct vpmu_host_pmu *h,
-		       const struct vpmu_guest_pebs *g, bool compat,
-		       const struct vpmu_switch_msr *out, unsigned int n)
+/* Any list, from perf or not. */
+static void check_any_list(struct vpmu_fuzz_input *r,
+			   const struct vpmu_pebs_vcpu *v)
 {
-	u64 pebs = h->pebs_enabled & h->pebs_capable;
-	bool isolated = h->pebs && !h->pebs_no_isolation;
-	bool ds_listed = isolated && h->pebs_ept;
-	const struct vpmu_switch_msr *e;
-	u64 run_pebs, allowed;
-	unsigned int i, j;
+	static const u32 msrs[] = {
+		VPMU_MSR_GLOBAL_CTRL, VPMU_MSR_PEBS_ENABLE, VPMU_MSR_DS_AREA,
+		VPMU_MSR_PEBS_DATA_CFG, VPMU_MSR_DEBUGCTL,
+	};
+	struct vpmu_switch_msr in[VPMU_SWITCH_MAX + 1], out[VPMU_SWITCH_MAX + 1];
+	unsigned int n = fuzz_u8(r) % (VPMU_SWITCH_MAX + 2), i, m;
+	u64 cfg = v->owns_lbr ? v->pebs_data_cfg :
+		  v->pebs_data_cfg & ~VPMU_PEBS_DATA_CFG_LBR_GROUP;
 
-	FUZZ_CHECK(n >= 1, "list is empty");
-	FUZZ_CHECK(n <= VPMU_SWITCH_MAX, "more than VPMU_SWITCH_MAX entries");
-	for (i = n; i < VPMU_SWITCH_MAX; i++)
-		FUZZ_CHECK(out[i].msr == POISON_MSR,
-			   "wrote past the returned count");
-	FUZZ_CHECK(out[0].msr == VPMU_MSR_GLOBAL_CTRL,
-		   "entry 0 is not GLOBAL_CTRL");
-	for (i = 0; i < n; i++)
-		for (j = i + 1; j < n; j++)
-			FUZZ_CHECK(out[i].msr != out[j].msr, "duplicate MSR");
-	for (i = 0; i < n; i++)
-		FUZZ_CHECK(out[i].msr == VPMU_MSR_GLOBAL_CTRL ||
-			   out[i].msr == VPMU_MSR_PEBS_ENABLE ||
-			   out[i].msr == VPMU_MSR_DS_AREA ||
-			   out[i].msr == VPMU_MSR_PEBS_DATA_CFG,
-			   "unexpected MSR");
-
-	/* GLOBAL_CTRL */
-	FUZZ_CHECK(out[0].host == (h->intel_ctrl & ~h->guest_mask),
-		   "host GLOBAL_CTRL is not intel_ctrl minus guest-only");
-	FUZZ_CHECK(!(out[0].guest & ~(h->intel_ctrl & ~h->host_mask)),
-		   "guest GLOBAL_CTRL has a host-only or disabled counter");
-	FUZZ_CHECK((out[0].guest & ~pebs) ==
-		   (h->intel_ctrl & ~h->host_mask & ~pebs),
-		   "guest GLOBAL_CTRL lost a non-PEBS counter");
-
-	/* PEBS counters that run in the guest */
-	run_pebs = out[0].guest & pebs;
-	allowed = 0;
-	if (g && isolated && h->pebs_ept && !(pebs & ~h->guest_mask))
-		allowed = pebs & h->intel_ctrl & h->guest_mask & ~h->host_mask &
-			  g->pebs_enable & ~g->cross_mapped;
-	FUZZ_CHECK(!(run_pebs & ~allowed),
-		   "guest runs a PEBS counter the rules forbid");
-	FUZZ_CHECK(run_pebs == allowed, "guest lost a PEBS counter it may run");
-	if (pebs & ~h->guest_mask)
-		FUZZ_CHECK(!run_pebs, "guest PEBS while host PEBS is active");
-	if (g)
-		FUZZ_CHECK(!(run_pebs & ~(g->pebs_enable & ~g->cross_mapped)),
-			   "guest PEBS counter outside its own PEBS_ENABLE or cross-mapped");
-
-	/* PEBS_ENABLE */
-	e = vpmu_switch_find(out, n, VPMU_MSR_PEBS_ENABLE);
-	if (h->pebs && h->pebs_no_isolation) {
-		FUZZ_CHECK(e, "no isolation but PEBS_ENABLE not switched");
-		FUZZ_CHECK(e->host == h->pebs_enabled && e->guest == 0,
-			   "no isolation: PEBS_ENABLE values");
-		FUZZ_CHECK(n == 2,
-			   "no isolation: more than GLOBAL_CTRL and PEBS_ENABLE");
-	} else {
-		FUZZ_CHECK(!e,
-			   "PEBS_ENABLE listed with isolation (or without PEBS)");
+	for (i = 0; i < n; i++) {
+		in[i].msr = msrs[fuzz_u8(r) % ARRAY_SIZE(msrs)];
+		in[i].host = fuzz_u8(r) & 1 ? v->ds_area : fuzz_u64(r);
+		in[i].guest = fuzz_u8(r) & 1 ? in[i].host : get_mask(r);
 	}
-	if (!h->pebs)
-		FUZZ_CHECK(n == 1, "no PEBS but more than GLOBAL_CTRL");
-
-	/* DS_AREA */
-	e = vpmu_switch_find(out, n, VPMU_MSR_DS_AREA);
-	FUZZ_CHECK(!!e == ds_listed,
-		   "DS_AREA listed when it must not be (or not)");
-	if (e) {
-		FUZZ_CHECK(e->host == h->ds_area, "DS_AREA host value");
-		if (e->guest != e->host) {
-			FUZZ_CHECK(g && e->guest == g->ds_area,
-				   "DS_AREA guest value is neither host's nor guest's");
-			FUZZ_CHECK(compat || run_pebs,
-				   "MINIMAL loads guest DS_AREA without guest PEBS");
-		}
-		if (run_pebs)
-			FUZZ_CHECK(e->guest == g->ds_area,
-				   "guest PEBS runs on a DS_AREA not the guest's");
-		/* COMPAT is Linux 6.1: the guest's value whenever it has one. */
-		if (compat && g)
-			FUZZ_CHECK(e->guest == g->ds_area,
-				   "COMPAT does not load the guest DS_AREA");
+	memset(out, 0x5a, sizeof(out));
+	m = vpmu_pebs_refine(in, n, v, out);
+	if (n > VPMU_SWITCH_MAX) {
+		FUZZ_CHECK(m == 0 && out[0].msr == 0x5a5a5a5a,
+			   "a list too long was not refused untouched");
+		return;
 	}
-
-	/* PEBS_DATA_CFG */
-	e = vpmu_switch_find(out, n, VPMU_MSR_PEBS_DATA_CFG);
-	FUZZ_CHECK(!!e == (ds_listed && h->pebs_baseline),
-		   "PEBS_DATA_CFG listed when it must not be (or not)");
-	if (e) {
-		u64 lbr = VPMU_PEBS_DATA_CFG_LBR_GROUP;
-
-		FUZZ_CHECK(e->host == h->pebs_data_cfg,
-			   "PEBS_DATA_CFG host value");
-		if (e->guest != e->host || run_pebs) {
-			FUZZ_CHECK(g, "guest PEBS_DATA_CFG without vCPU state");
-			FUZZ_CHECK(g->owns_lbr || !(e->guest & lbr),
-				   "guest PEBS_DATA_CFG has the LBR group without the LBRs");
-			FUZZ_CHECK((e->guest & ~lbr) ==
-				   (g->pebs_data_cfg & ~lbr),
-				   "guest PEBS_DATA_CFG changed non-LBR groups");
-		}
-		if (e->guest != e->host)
-			FUZZ_CHECK(compat || run_pebs,
-				   "MINIMAL loads guest PEBS_DATA_CFG without guest PEBS");
-		if (compat && g)
-			FUZZ_CHECK(e->guest == (g->owns_lbr ? g->pebs_data_cfg :
-						g->pebs_data_cfg & ~lbr),
-				   "COMPAT does not load the guest PEBS_DATA_CFG");
+	FUZZ_CHECK(m == n, "refining changed the number of entries");
+	FUZZ_CHECK(n == VPMU_SWITCH_MAX || out[n].msr == 0x5a5a5a5a,
+		   "written past the list");
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(out[i].msr == in[i].msr && out[i].host == in[i].host,
+			   "entry %u: MSR or host value changed", i);
+		if (out[i].guest == in[i].guest)
+			continue;
+		FUZZ_CHECK(in[i].msr == VPMU_MSR_DS_AREA ||
+			   in[i].msr == VPMU_MSR_PEBS_DATA_CFG,
+			   "entry %u: a guest value changed beyond DS_AREA's, PEBS_DATA_CFG's", i);
+		FUZZ_CHECK(out[i].guest == out[i].host ||
+			   out[i].guest == (in[i].msr == VPMU_MSR_DS_AREA ?
+					    v->ds_area : cfg),
+			   "entry %u: neither the host's nor the vCPU's value", i);
 	}
+	/* In place, as the glue may refine its copy. */
+	m = vpmu_pebs_refine(in, n, v, in);
+	FUZZ_CHECK(m == n && pebs_lists_equal(in, out, n),
+		   "refining in place gave another list");
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	struct vpmu_fuzz_input r = { data, size };
-	struct vpmu_switch_msr min[VPMU_SWITCH_MAX], cmp[VPMU_SWITCH_MAX];
-	struct vpmu_host_pmu h;
-	struct vpmu_guest_pebs gs, *g;
-	unsigned int nmin, ncmp, i;
-	u8 flags, pol;
-	enum vpmu_switch_policy policy;
+	struct pebs_perf p = { 0 };
+	struct vpmu_pebs_vcpu v = { 0 };
+	u8 flags = fuzz_u8(&r);
 
-	flags = fuzz_u8(&r);
-	pol = fuzz_u8(&r);
-	memset(&h, 0, sizeof(h));
-	h.pebs = flags & 1;
-	h.pebs_no_isolation = flags & 2;
-	h.pebs_ept = flags & 4;
-	h.pebs_baseline = flags & 8;
-	h.intel_ctrl = get_mask(&r);
-	h.guest_mask = get_mask(&r);
-	h.host_mask = get_mask(&r);
-	h.pebs_enabled = get_mask(&r);
-	h.pebs_capable = get_mask(&r);
-	h.ds_area = fuzz_u64(&r);
-	h.pebs_data_cfg = fuzz_u64(&r);
+	p.pebs = flags & 1;
+	p.pebs_no_isolation = flags & 2;
+	p.pebs_ept = flags & 4;
+	p.pebs_baseline = flags & 8;
+	p.intel_ctrl = get_mask(&r);
+	p.guest_mask = get_mask(&r);
+	p.host_mask = get_mask(&r);
+	p.pebs_enabled = get_mask(&r);
+	p.pebs_capable = get_mask(&r);
+	p.ds = fuzz_u64(&r);
+	p.pebs_data_cfg = fuzz_u64(&r);
 
-	memset(&gs, 0, sizeof(gs));
-	gs.owns_lbr = flags & 32;
-	gs.pebs_enable = get_mask(&r);
-	gs.cross_mapped = get_mask(&r);
-	/* Often equal to the host's, to exercise host == guest entries. */
-	gs.ds_area = (flags & 64) ? h.ds_area : fuzz_u64(&r);
-	gs.pebs_data_cfg = (flags & 128) ? h.pebs_data_cfg : fuzz_u64(&r);
-	g = (flags & 16) ? NULL : &gs;
+	v.owns_lbr = flags & 16;
+	v.pebs_enable = get_mask(&r);
+	v.cross_mapped = get_mask(&r);
+	/* Often the host's, to exercise host == guest entries. */
+	v.ds_area = flags & 64 ? p.ds : fuzz_u64(&r);
+	v.pebs_data_cfg = flags & 128 ? p.pebs_data_cfg : fuzz_u64(&r);
 
-	/* The policy under test, unknown values included (act as MINIMAL). */
-	policy = (enum vpmu_switch_policy)(pol % 4);
-	nmin = run(&h, g, policy, min);
-	check_list(&h, g, policy == VPMU_SWITCH_COMPAT, min, nmin);
-
-	/* MINIMAL against COMPAT on the same state. */
-	nmin = run(&h, g, VPMU_SWITCH_MINIMAL, min);
-	check_list(&h, g, false, min, nmin);
-	ncmp = run(&h, g, VPMU_SWITCH_COMPAT, cmp);
-	check_list(&h, g, true, cmp, ncmp);
-	FUZZ_CHECK(cmp[0].host == min[0].host && cmp[0].guest == min[0].guest,
-		   "policy changed GLOBAL_CTRL");
-	for (i = 0; i < nmin; i++) {
-		const struct vpmu_switch_msr *c;
-
-		if (min[i].host == min[i].guest)
-			continue;
-		c = vpmu_switch_find(cmp, ncmp, min[i].msr);
-		FUZZ_CHECK(c && c->host == min[i].host &&
-			   c->guest == min[i].guest,
-			   "MINIMAL loads an MSR (or value) COMPAT does not");
-	}
+	check_kernels(&p, &v);
+	check_any_list(&r, &v);
 	return 0;
 }

@@ -27,6 +27,14 @@
  * The effects are also checked against the architecture (guest-visible
  * DEBUGCTL and LBR_FRZ) and against each other.
  *
+ * Two of the four policies compared are the module's (enum
+ * vpmu_lbr_policy); two are baselines it does not ship, decided here at
+ * each sched-in and applied through vpmu_lbr_sched_in(): "upstream",
+ * today's KVM, releases whenever the DEBUGCTL hardware holds in guest
+ * context has LBR clear, frozen or not; "pv" releases only when the
+ * machine is quiet and the guest's last paravirtual hint said it is done
+ * with LBR (a guest that sent none counts as using it).
+ *
  * Exit status: 1 if any policy leaked, or any effect contradicted the
  * architecture or itself; 0 otherwise.
  */
@@ -37,11 +45,12 @@
 #include <vpmu/lbr.h>
 #include <vpmu/msr.h>
 
+#include "compat.h"
+
 #define DBG_LBR		VPMU_DEBUGCTL_LBR
 #define DBG_FRZ		VPMU_DEBUGCTL_FREEZE_LBRS_ON_PMI
 #define ST_LBR_FRZ	VPMU_STATUS_LBR_FRZ
 #define ST_OVF_PMC0	VPMU_BIT_ULL(0)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* Whose records the hardware LBR stack holds. */
 enum sim_owner {
@@ -92,8 +101,34 @@ struct sim_result {
 	unsigned long errors;	/* effects vs architecture or each other */
 };
 
+/* The policies compared: two baselines, two of the module's. */
+enum sim_policy {
+	SIM_UPSTREAM,
+	SIM_FREEZE_AWARE,
+	SIM_PV,
+	SIM_HYSTERESIS,
+	SIM_NR_POLICIES,
+};
+
+static const char *const sim_baseline_names[SIM_NR_POLICIES] = {
+	[SIM_UPSTREAM] = "upstream",
+	[SIM_PV] = "pv",
+};
+
+static const enum vpmu_lbr_policy sim_core_policy[SIM_NR_POLICIES] = {
+	[SIM_FREEZE_AWARE] = VPMU_LBR_POLICY_FREEZE_AWARE,
+	[SIM_HYSTERESIS] = VPMU_LBR_POLICY_HYSTERESIS,
+};
+
+static const char *sim_policy_name(enum sim_policy p)
+{
+	return sim_baseline_names[p] ?: vpmu_lbr_policy_name(sim_core_policy[p]);
+}
+
 struct sim_world {
 	u8 version;
+	enum sim_policy policy;
+	bool pv_active;		/* the guest's last PV hint ("pv" only) */
 	/* architecture */
 	u64 arch_debugctl;
 	bool arch_frz;
@@ -156,6 +191,24 @@ static void idle_tail(struct sim_trace *t, int n)
 	}
 }
 
+/* The guest starts using LBR, freezing on PMIs; a PV guest says so first. */
+static void use_begin(struct sim_trace *t, bool pv)
+{
+	if (pv)
+		emit(t, OP_PV, 1);
+	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+}
+
+/* ...and stops, says so, and keeps being preempted @idle times. */
+static void use_end(struct sim_trace *t, bool pv, int idle)
+{
+	emit(t, OP_RUN, 0);
+	emit(t, OP_WR_DEBUGCTL, 0);
+	if (pv)
+		emit(t, OP_PV, 0);
+	idle_tail(t, idle);
+}
+
 /*
  * End of a Linux-style PMI handler: ack the overflow; from version 4 the
  * ack clears LBR_FRZ and so resumes, before that the handler sets
@@ -190,9 +243,7 @@ static void gen_seed(struct sim_trace *t, u8 ver, bool pv)
 {
 	static const enum sim_owner gap[] = { OWN_EMPTY, OWN_HOST, OWN_B, OWN_HOST };
 
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (size_t i = 0; i < ARRAY_SIZE(gap); i++) {
 		pmi_read(t);
 		preempt(t, gap[i]);
@@ -200,11 +251,7 @@ static void gen_seed(struct sim_trace *t, u8 ver, bool pv)
 		emit(t, OP_READ, 0);
 		pmi_ack(t, ver);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 8);
+	use_end(t, pv, 8);
 }
 
 /*
@@ -220,9 +267,7 @@ static void gen_perf_record(struct sim_trace *t, u8 ver, bool pv,
 	unsigned int seed = 42, end = ms * 1000, next_sched, nsched = 0;
 	bool reclaim_on = false;
 
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	next_sched = 3000 + (sim_rand(&seed) % 401) * 5;
 	for (unsigned int us = 0; us < end; us += 5) {
 		unsigned int phase = us % 1000;
@@ -287,18 +332,12 @@ static void gen_contention(struct sim_trace *t, u8 ver, bool pv)
 /* The guest samples branches for 2 ms, then never touches LBR again. */
 static void gen_once(struct sim_trace *t, u8 ver, bool pv)
 {
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (int i = 0; i < 2; i++) {
 		pmi_read(t);
 		pmi_ack(t, ver);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 50);
+	use_end(t, pv, 50);
 }
 
 /* The same guest without a PV driver: it never sends a hint. */
@@ -314,9 +353,7 @@ static void gen_once_nopv(struct sim_trace *t, u8 ver, bool pv)
  */
 static void gen_toggle(struct sim_trace *t, u8 ver, bool pv)
 {
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (int i = 0; i < 100; i++) {
 		emit(t, OP_RUN, 0);
 		emit(t, OP_PMI, 0);
@@ -330,11 +367,7 @@ static void gen_toggle(struct sim_trace *t, u8 ver, bool pv)
 		     ST_OVF_PMC0 | (ver >= 4 ? ST_LBR_FRZ : 0));
 		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 8);
+	use_end(t, pv, 8);
 }
 
 /*
@@ -346,9 +379,7 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 {
 	unsigned int seed = 7;
 
-	if (pv)
-		emit(t, OP_PV, 1);
-	emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+	use_begin(t, pv);
 	for (int i = 0; i < 200; i++) {
 		int n = sim_rand(&seed) % 8 == 0 ? 2 : 1;
 
@@ -362,11 +393,7 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 		emit(t, OP_READ, 0);
 		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
 	}
-	emit(t, OP_RUN, 0);
-	emit(t, OP_WR_DEBUGCTL, 0);
-	if (pv)
-		emit(t, OP_PV, 0);
-	idle_tail(t, 8);
+	use_end(t, pv, 8);
 }
 
 /*
@@ -382,9 +409,7 @@ static void gen_ctxsw(struct sim_trace *t, u8 ver, bool pv)
 static void gen_reuse(struct sim_trace *t, u8 ver, bool pv)
 {
 	for (int burst = 0; burst < 8; burst++) {
-		if (pv)
-			emit(t, OP_PV, 1);
-		emit(t, OP_WR_DEBUGCTL, DBG_LBR | DBG_FRZ);
+		use_begin(t, pv);
 		pmi_read(t);
 		preempt(t, OWN_HOST);
 		emit(t, OP_RUN, 0);
@@ -440,7 +465,7 @@ static void err(struct sim_world *w, const char *what)
 {
 	if (!w->r.errors)
 		fprintf(stderr, "sim_lbr: %s (policy %s, version %u)\n", what,
-			vpmu_lbr_policy_name(w->l.policy), w->version);
+			sim_policy_name(w->policy), w->version);
 	w->r.errors++;
 }
 
@@ -500,6 +525,28 @@ static void step(struct sim_world *w, enum vpmu_lbr_event_type type, u64 value)
 	struct vpmu_lbr_effects e;
 
 	vpmu_lbr_step(&w->l, &ev, &e);
+	apply(w, &e);
+}
+
+/* A sched-in: the module's policies decide themselves, baselines here. */
+static void step_sched_in(struct sim_world *w)
+{
+	struct vpmu_lbr_effects e;
+	bool release;
+
+	switch (w->policy) {
+	case SIM_UPSTREAM:
+		/* Whenever hardware does not record: the core checks that. */
+		release = true;
+		break;
+	case SIM_PV:
+		release = vpmu_lbr_quiet(&w->l) && !w->pv_active;
+		break;
+	default:
+		step(w, VPMU_LBR_EV_SCHED_IN, 0);
+		return;
+	}
+	vpmu_lbr_sched_in(&w->l, release, &e);
 	apply(w, &e);
 }
 
@@ -573,7 +620,7 @@ static void sched_in(struct sim_world *w)
 			w->hw = w->saved_valid ? w->saved :
 				(struct sim_stack){ OWN_EMPTY, 0 };
 	}
-	step(w, VPMU_LBR_EV_SCHED_IN, 0);
+	step_sched_in(w);
 }
 
 static void run_op(struct sim_world *w, const struct sim_op *op)
@@ -590,21 +637,15 @@ static void run_op(struct sim_world *w, const struct sim_op *op)
 		guest_read(w);
 		break;
 	case OP_STATUS_RESET:
-		if (w->version >= 4 && (op->arg & ST_LBR_FRZ))
-			w->arch_frz = false;
-		step(w, VPMU_LBR_EV_STATUS_RESET, op->arg);
-		break;
 	case OP_STATUS_SET:
 		if (w->version >= 4 && (op->arg & ST_LBR_FRZ))
-			w->arch_frz = true;
-		step(w, VPMU_LBR_EV_STATUS_SET, op->arg);
+			w->arch_frz = op->type == OP_STATUS_SET;
+		step(w, op->type == OP_STATUS_SET ? VPMU_LBR_EV_STATUS_SET :
+		     VPMU_LBR_EV_STATUS_RESET, op->arg);
 		break;
 	case OP_PMI:
 		arch_pmi(w);
 		step(w, VPMU_LBR_EV_PMI, 0);
-		break;
-	case OP_PV:
-		step(w, VPMU_LBR_EV_PV_HINT, op->arg);
 		break;
 	case OP_SCHED_OUT:
 		sched_out(w);
@@ -614,30 +655,36 @@ static void run_op(struct sim_world *w, const struct sim_op *op)
 			w->hw = (struct sim_stack){ (enum sim_owner)op->arg,
 						    ++w->next_tok };
 		break;
-	case OP_RECLAIM:
-		w->reclaimed = op->arg;
-		break;
 	case OP_SCHED_IN:
 		sched_in(w);
+		break;
+	case OP_PV:
+		w->pv_active = op->arg;
+		break;
+	case OP_RECLAIM:
+		w->reclaimed = op->arg;
 		break;
 	case OP_RESET:
 		w->arch_debugctl = 0;
 		w->arch_frz = false;
 		w->expect = 0;
+		w->pv_active = true;
 		step(w, VPMU_LBR_EV_RESET, 0);
 		break;
 	}
 }
 
 static struct sim_result simulate(const struct sim_trace *t, u8 ver,
-				  enum vpmu_lbr_policy policy, unsigned int k)
+				  enum sim_policy policy, unsigned int k)
 {
 	struct sim_world w;
 
 	memset(&w, 0, sizeof(w));
 	w.version = ver;
+	w.policy = policy;
+	w.pv_active = true;
 	w.running = true;
-	vpmu_lbr_init(&w.l, ver, policy);
+	vpmu_lbr_init(&w.l, ver, sim_core_policy[policy]);
 	if (vpmu_lbr_set_hysteresis(&w.l, k)) {
 		fprintf(stderr, "sim_lbr: K %u refused\n", k);
 		exit(2);
@@ -673,7 +720,7 @@ int main(void)
 {
 	static const unsigned int sweep_k[] = { 1, 2, 3, 4, 8 };
 	struct sim_trace traces[NR_TRACES][2];
-	struct sim_result total[VPMU_LBR_POLICY_NR];
+	struct sim_result total[SIM_NR_POLICIES];
 	int fail = 0;
 
 	memset(traces, 0, sizeof(traces));
@@ -693,13 +740,13 @@ int main(void)
 			char ver[8];
 
 			snprintf(ver, sizeof(ver), "v%u", sim_versions[v]);
-			for (int p = 0; p < VPMU_LBR_POLICY_NR; p++) {
+			for (int p = 0; p < SIM_NR_POLICIES; p++) {
 				struct sim_result r;
 
 				r = simulate(&traces[i][v], sim_versions[v], p,
 					     VPMU_LBR_HYSTERESIS_K_DEFAULT);
 				print_row(sim_traces[i].name, ver,
-					  vpmu_lbr_policy_name(p), &r);
+					  sim_policy_name(p), &r);
 				add(&total[p], &r);
 				if (r.leaked || r.errors)
 					fail = 1;
@@ -710,8 +757,8 @@ int main(void)
 	printf(SIM_HDR_FMT, "", "",
 	       "policy", "s/r", "lost", "leaked", "denied", "create", "release",
 	       "reads", "err");
-	for (int p = 0; p < VPMU_LBR_POLICY_NR; p++)
-		print_row("all", "", vpmu_lbr_policy_name(p), &total[p]);
+	for (int p = 0; p < SIM_NR_POLICIES; p++)
+		print_row("all", "", sim_policy_name(p), &total[p]);
 
 	printf("\nhysteresis K sweep, totals over all traces and versions\n");
 	printf(SIM_HDR_FMT, "K", "",
@@ -727,13 +774,13 @@ int main(void)
 				struct sim_result r;
 
 				r = simulate(&traces[i][v], sim_versions[v],
-					     VPMU_LBR_POLICY_HYSTERESIS,
+					     SIM_HYSTERESIS,
 					     sweep_k[ki]);
 				add(&sum, &r);
 			}
 		}
 		snprintf(kname, sizeof(kname), "K=%u", sweep_k[ki]);
-		print_row(kname, "", vpmu_lbr_policy_name(VPMU_LBR_POLICY_HYSTERESIS), &sum);
+		print_row(kname, "", sim_policy_name(SIM_HYSTERESIS), &sum);
 		if (sum.leaked || sum.errors)
 			fail = 1;
 	}
