@@ -423,47 +423,77 @@ static const struct vpmu_caps caps_t_big_host =
 static const struct vpmu_caps caps_t_sentinel =
 	CAPS_T(0xee, 0xdd, 0xcc, 0xbb, 0xdeadbeef, 0xcafef00d, 0xaa, 0x99, true);
 
+/* @repaired: the nearest consistent request (vpmu_caps_repair()). */
 struct caps_t_inval {
 	const char *name;
 	struct vpmu_caps want;
+	struct vpmu_caps repaired;
 };
 
 static const struct caps_t_inval caps_t_inval_cases[] = {
 	/* version 0 means no PMU: every other field must be clear */
-	{ "v0_nr_gp", CAPS_T(0, 1, 0, 0, 0, 0, 0, 0, false) },
-	{ "v0_gp_width", CAPS_T(0, 0, 48, 0, 0, 0, 0, 0, false) },
-	{ "v0_events_len", CAPS_T(0, 0, 0, 7, 0, 0, 0, 0, false) },
-	{ "v0_events_unavail", CAPS_T(0, 0, 0, 0, 1, 0, 0, 0, false) },
-	{ "v0_fixed_bitmap", CAPS_T(0, 0, 0, 0, 0, 1, 0, 0, false) },
-	{ "v0_nr_fixed", CAPS_T(0, 0, 0, 0, 0, 0, 1, 0, false) },
-	{ "v0_fixed_width", CAPS_T(0, 0, 0, 0, 0, 0, 0, 48, false) },
-	{ "v0_anythread", CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true) },
+	{ "v0_nr_gp", CAPS_T(0, 1, 0, 0, 0, 0, 0, 0, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_gp_width", CAPS_T(0, 0, 48, 0, 0, 0, 0, 0, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_events_len", CAPS_T(0, 0, 0, 7, 0, 0, 0, 0, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_events_unavail", CAPS_T(0, 0, 0, 0, 1, 0, 0, 0, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_fixed_bitmap", CAPS_T(0, 0, 0, 0, 0, 1, 0, 0, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_nr_fixed", CAPS_T(0, 0, 0, 0, 0, 0, 1, 0, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_fixed_width", CAPS_T(0, 0, 0, 0, 0, 0, 0, 48, false),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
+	{ "v0_anythread", CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, true),
+	  CAPS_T(0, 0, 0, 0, 0, 0, 0, 0, false) },
 	/* ECX is reserved before version 5 */
-	{ "v1_ecx", CAPS_T(1, 2, 48, 7, 0, 0x1, 0, 0, false) },
-	{ "v2_ecx", CAPS_T(2, 2, 48, 7, 0, 0x1, 3, 48, false) },
-	{ "v3_ecx", CAPS_T(3, 2, 48, 7, 0, 0x8, 3, 48, false) },
-	{ "v4_ecx", CAPS_T(4, 2, 48, 7, 0, 0x80000000, 3, 48, false) },
+	{ "v1_ecx", CAPS_T(1, 2, 48, 7, 0, 0x1, 0, 0, false),
+	  CAPS_T(1, 2, 48, 7, 0, 0, 0, 0, false) },
+	{ "v2_ecx", CAPS_T(2, 2, 48, 7, 0, 0x1, 3, 48, false),
+	  CAPS_T(2, 2, 48, 7, 0, 0, 3, 48, false) },
+	{ "v3_ecx", CAPS_T(3, 2, 48, 7, 0, 0x8, 3, 48, false),
+	  CAPS_T(3, 2, 48, 7, 0, 0, 3, 48, false) },
+	{ "v4_ecx", CAPS_T(4, 2, 48, 7, 0, 0x80000000, 3, 48, false),
+	  CAPS_T(4, 2, 48, 7, 0, 0, 3, 48, false) },
 	/* EDX[12:0] is defined only for version > 1 */
-	{ "v1_nr_fixed", CAPS_T(1, 2, 48, 7, 0, 0, 1, 48, false) },
-	{ "v1_fixed_width", CAPS_T(1, 2, 48, 7, 0, 0, 0, 48, false) },
+	{ "v1_nr_fixed", CAPS_T(1, 2, 48, 7, 0, 0, 1, 48, false),
+	  CAPS_T(1, 2, 48, 7, 0, 0, 0, 0, false) },
+	{ "v1_fixed_width", CAPS_T(1, 2, 48, 7, 0, 0, 0, 48, false),
+	  CAPS_T(1, 2, 48, 7, 0, 0, 0, 0, false) },
 	/* GLOBAL_CTRL has 32 GP bits */
-	{ "nr_gp_33", CAPS_T(4, 33, 48, 7, 0, 0, 3, 48, false) },
-	{ "nr_gp_255", CAPS_T(4, 255, 48, 7, 0, 0, 3, 48, false) },
+	{ "nr_gp_33", CAPS_T(4, 33, 48, 7, 0, 0, 3, 48, false),
+	  CAPS_T(4, 32, 48, 7, 0, 0, 3, 48, false) },
+	{ "nr_gp_255", CAPS_T(4, 255, 48, 7, 0, 0, 3, 48, false),
+	  CAPS_T(4, 32, 48, 7, 0, 0, 3, 48, false) },
 	/* FIXED_CTR_CTRL and GLOBAL_CTRL control 16 fixed counters */
-	{ "v4_nr_fixed_17", CAPS_T(4, 8, 48, 7, 0, 0, 17, 48, false) },
-	{ "v5_nr_fixed_17", CAPS_T(5, 8, 48, 7, 0, 0, 17, 48, false) },
-	{ "v5_ecx_bit16", CAPS_T(5, 8, 48, 7, 0, 0x10000, 3, 48, false) },
-	{ "v5_ecx_bit31", CAPS_T(5, 8, 48, 7, 0, 0x80000000, 0, 48, false) },
+	{ "v4_nr_fixed_17", CAPS_T(4, 8, 48, 7, 0, 0, 17, 48, false),
+	  CAPS_T(4, 8, 48, 7, 0, 0, 16, 48, false) },
+	{ "v5_nr_fixed_17", CAPS_T(5, 8, 48, 7, 0, 0, 17, 48, false),
+	  CAPS_T(5, 8, 48, 7, 0, 0, 16, 48, false) },
+	{ "v5_ecx_bit16", CAPS_T(5, 8, 48, 7, 0, 0x10000, 3, 48, false),
+	  CAPS_T(5, 8, 48, 7, 0, 0, 3, 48, false) },
+	{ "v5_ecx_bit31", CAPS_T(5, 8, 48, 7, 0, 0x80000000, 0, 48, false),
+	  CAPS_T(5, 8, 48, 7, 0, 0, 0, 48, false) },
 	/* widths: 1..64 where counters exist */
-	{ "gp_width_65", CAPS_T(4, 8, 65, 7, 0, 0, 3, 48, false) },
-	{ "gp_width_255_no_gp", CAPS_T(4, 0, 255, 7, 0, 0, 3, 48, false) },
-	{ "gp_width_0", CAPS_T(4, 1, 0, 7, 0, 0, 3, 48, false) },
-	{ "fixed_width_65", CAPS_T(4, 8, 48, 7, 0, 0, 3, 65, false) },
-	{ "fixed_width_0", CAPS_T(4, 8, 48, 7, 0, 0, 1, 0, false) },
-	{ "v5_fixed_width_0_ecx", CAPS_T(5, 8, 48, 7, 0, 0x2, 0, 0, false) },
+	{ "gp_width_65", CAPS_T(4, 8, 65, 7, 0, 0, 3, 48, false),
+	  CAPS_T(4, 8, 64, 7, 0, 0, 3, 48, false) },
+	{ "gp_width_255_no_gp", CAPS_T(4, 0, 255, 7, 0, 0, 3, 48, false),
+	  CAPS_T(4, 0, 64, 7, 0, 0, 3, 48, false) },
+	{ "gp_width_0", CAPS_T(4, 1, 0, 7, 0, 0, 3, 48, false),
+	  CAPS_T(4, 0, 0, 7, 0, 0, 3, 48, false) },
+	{ "fixed_width_65", CAPS_T(4, 8, 48, 7, 0, 0, 3, 65, false),
+	  CAPS_T(4, 8, 48, 7, 0, 0, 3, 64, false) },
+	{ "fixed_width_0", CAPS_T(4, 8, 48, 7, 0, 0, 1, 0, false),
+	  CAPS_T(4, 8, 48, 7, 0, 0, 0, 0, false) },
+	{ "v5_fixed_width_0_ecx", CAPS_T(5, 8, 48, 7, 0, 0x2, 0, 0, false),
+	  CAPS_T(5, 8, 48, 7, 0, 0, 0, 0, false) },
 	/* EBX has 32 bits */
-	{ "events_len_33", CAPS_T(4, 8, 48, 33, 0, 0, 3, 48, false) },
-	{ "events_len_255", CAPS_T(4, 8, 48, 255, 0, 0, 3, 48, false) },
+	{ "events_len_33", CAPS_T(4, 8, 48, 33, 0, 0, 3, 48, false),
+	  CAPS_T(4, 8, 48, 32, 0, 0, 3, 48, false) },
+	{ "events_len_255", CAPS_T(4, 8, 48, 255, 0, 0, 3, 48, false),
+	  CAPS_T(4, 8, 48, 32, 0, 0, 3, 48, false) },
 };
 
 KUNIT_ARRAY_PARAM_DESC(caps_t_inval, caps_t_inval_cases, name);
@@ -482,7 +512,23 @@ static void caps_test_clamp_einval(struct kunit *test)
 	}
 }
 
-/* The limits themselves are accepted. */
+/*
+ * What cannot be refused (KVM_SET_CPUID2 through a refresh that returns
+ * void) becomes the nearest request clamp accepts, which repair keeps.
+ */
+static void caps_test_repair(struct kunit *test)
+{
+	const struct caps_t_inval *p = test->param_value;
+	struct vpmu_caps out = caps_t_sentinel, again;
+
+	KUNIT_EXPECT_TRUE(test, vpmu_caps_repair(&p->want, &out));
+	caps_t_expect_eq(test, &out, &p->repaired);
+	KUNIT_EXPECT_EQ(test, vpmu_caps_clamp(&out, &caps_t_big_host, 5, &again), 0);
+	KUNIT_EXPECT_FALSE(test, vpmu_caps_repair(&out, &again));
+	caps_t_expect_eq(test, &again, &out);
+}
+
+/* The limits themselves are accepted, and need no repair. */
 static void caps_test_clamp_limits_accepted(struct kunit *test)
 {
 	static const struct vpmu_caps ok[] = {
@@ -506,6 +552,9 @@ static void caps_test_clamp_limits_accepted(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test,
 				    vpmu_caps_clamp(&ok[i], &caps_t_big_host, 255, &out),
 				    0, "case %u", i);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_caps_repair(&ok[i], &out),
+				       "case %u", i);
+		caps_t_expect_eq(test, &out, &ok[i]);
 	}
 }
 
@@ -655,6 +704,11 @@ static void caps_test_clamp(struct kunit *test)
 	alias = p->want;
 	KUNIT_EXPECT_EQ(test, vpmu_caps_clamp(&alias, &p->host, p->max_version, &alias), 0);
 	caps_t_expect_eq(test, &alias, &p->out);
+
+	/* a request clamp accepts needs no repair, nor does the result */
+	KUNIT_EXPECT_FALSE(test, vpmu_caps_repair(&p->want, &again));
+	caps_t_expect_eq(test, &again, &p->want);
+	KUNIT_EXPECT_FALSE(test, vpmu_caps_repair(&out, &again));
 }
 
 /* ---------------------------------------------------------------- */
@@ -817,6 +871,7 @@ static struct kunit_case caps_test_cases[] = {
 	KUNIT_CASE(caps_test_inuse_gp_count_bounds),
 	KUNIT_CASE(caps_test_inuse_below_v4),
 	KUNIT_CASE_PARAM(caps_test_clamp_einval, caps_t_inval_gen_params),
+	KUNIT_CASE_PARAM(caps_test_repair, caps_t_inval_gen_params),
 	KUNIT_CASE(caps_test_clamp_limits_accepted),
 	KUNIT_CASE_PARAM(caps_test_clamp, caps_t_clamp_gen_params),
 	KUNIT_CASE_PARAM(caps_test_global_masks, caps_t_global_gen_params),

@@ -395,6 +395,35 @@ static void check_clamp(const struct vpmu_caps *want,
 		   caps_equal(&alias, &out), "clamp with out == want");
 }
 
+/*
+ * The glue's refresh cannot refuse: it repairs, then clamps.  Whatever
+ * the VMM asks, that must give a valid PMU no larger than the request.
+ */
+static void check_repair(const struct vpmu_caps *want,
+			 const struct vpmu_caps *host, unsigned int max,
+			 struct vpmu_caps *eff)
+{
+	struct vpmu_caps r, again;
+	bool changed = vpmu_caps_repair(want, &r);
+
+	FUZZ_CHECK(changed == !!refusal_reason(want),
+		   "repair changes exactly what clamp refuses");
+	FUZZ_CHECK(!refusal_reason(&r), "a repaired request is valid");
+	FUZZ_CHECK(!vpmu_caps_repair(&r, &again) && caps_equal(&again, &r),
+		   "repair is idempotent");
+	FUZZ_CHECK(r.version == want->version, "repair keeps the version");
+	FUZZ_CHECK(r.nr_gp <= want->nr_gp && r.gp_width <= want->gp_width &&
+		   r.events_len <= want->events_len &&
+		   r.nr_fixed <= want->nr_fixed &&
+		   r.fixed_width <= want->fixed_width &&
+		   !(r.fixed_bitmap & ~want->fixed_bitmap),
+		   "repair only takes away");
+	FUZZ_CHECK(!(vpmu_fixed_counter_mask(&r) & ~vpmu_fixed_counter_mask(want)),
+		   "repair adds no fixed counter");
+	FUZZ_CHECK(vpmu_caps_clamp(&r, host, max, eff) == 0,
+		   "a repaired request always clamps");
+}
+
 static void check_1c(u32 host)
 {
 	u32 g = vpmu_cpuid_1c_guest_eax(host);
@@ -441,8 +470,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	check_rules(&want, features, sel, fcc, pebs, msr, sent_regs[0]);
 	check_rules(&host, features, sel, fcc, pebs, msr, sent_regs[1]);
-	if (vpmu_caps_clamp(&want, &host, max, &sentinel) == 0)
-		check_rules(&sentinel, features, sel, fcc, pebs, msr, sent_regs[2]);
+	/* What the guest then gets, and its MSRs' answers. */
+	check_repair(&want, &host, max, &sentinel);
+	check_rules(&sentinel, features, sel, fcc, pebs, msr, sent_regs[2]);
 
 	check_1c(want_regs[0]);
 	check_1c(host_regs[3]);
