@@ -51,8 +51,7 @@ enum vpmu_vm_once {
  * @stats: counters, indexed by enum vpmu_stat
  * @rcu: deferred free, for lookups that raced with the removal
  *
- * Bytes per vCPU: sizeof(struct vpmu_vcpu), stated in
- * Documentation/design.rst and checked there by a static assertion.
+ * Bytes per vCPU: Documentation/design.rst, "Per-vCPU state".
  */
 struct vpmu_vcpu {
 	struct hlist_node node;
