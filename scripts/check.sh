@@ -146,9 +146,9 @@ user() {
 	make -C "$top/tests/user" "$@" OUT="$work/user" FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
 }
 
+# The suites every kernel must run: VPMU_KUNIT_SUITE(name, ...) lines.
 suites() {
-	grep -hoE '^\s*\.name\s*=\s*"[a-z0-9_]+"' "$top"/tests/kunit/*_kunit.c |
-		sed -E 's/.*"(.*)"/\1/'
+	sed -nE 's/^VPMU_KUNIT_SUITE\(([a-z0-9_]+),.*/\1/p' "$top"/tests/kunit/*_kunit.c
 }
 
 # What the product module must do when loaded in the test kernel: QEMU's

@@ -84,4 +84,31 @@ static_assert(ARRAY_SIZE(vpmu_kvm_pmu_op_keys) == VPMU_KVM_PMU_OP_NR);
 /* Byte offset of member @op in struct kvm_pmu_ops. */
 #define VPMU_KVM_PMU_OP_OFFSET(op)	(VPMU_KVM_PMU_OP_##op * sizeof(void *))
 
+/*
+ * A hook on KVM's static call kvm_x86_pmu_<op> (mirror kvm_pmu_ops) or
+ * kvm_x86_<op> (mirror kvm_x86_ops), whose target lives in @tgt.
+ */
+#define VPMU_KVM_PMU_HOOK(op, tgt, wrap, orig, fl) {			\
+	.kind = VPMU_HOOK_STATIC_CALL,					\
+	.name = "kvm_x86_pmu_" #op,					\
+	.object = "kvm",						\
+	.target = tgt,							\
+	.wrapper = wrap,						\
+	VPMU_HOOK_ORIG(orig),						\
+	.mirror = "kvm_pmu_ops",					\
+	.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(op),			\
+	.flags = fl,							\
+}
+
+#define VPMU_KVM_X86_HOOK(op, tgt, wrap, orig) {			\
+	.kind = VPMU_HOOK_STATIC_CALL,					\
+	.name = "kvm_x86_" #op,						\
+	.object = "kvm",						\
+	.target = tgt,							\
+	.wrapper = wrap,						\
+	VPMU_HOOK_ORIG(orig),						\
+	.mirror = "kvm_x86_ops",					\
+	.mirror_offset = offsetof(struct kvm_x86_ops, op),		\
+}
+
 #endif /* VPMU_KVM_COMPAT_H */

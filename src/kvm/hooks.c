@@ -256,28 +256,11 @@ void vpmu_wrap_trigger_event(struct kvm_vcpu *vcpu, u64 event)
 }
 #endif
 
-#define VPMU_PMU_OP_HOOK(op, fl) {					\
-	.kind = VPMU_HOOK_STATIC_CALL,					\
-	.name = "kvm_x86_pmu_" #op,					\
-	.object = "kvm",						\
-	.target = "kvm_intel",						\
-	.wrapper = vpmu_wrap_pmu_##op,					\
-	VPMU_HOOK_ORIG(vpmu_orig_pmu_##op),				\
-	.mirror = "kvm_pmu_ops",					\
-	.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(op),			\
-	.flags = fl,							\
-}
-
-#define VPMU_X86_OP_HOOK(op) {						\
-	.kind = VPMU_HOOK_STATIC_CALL,					\
-	.name = "kvm_x86_" #op,						\
-	.object = "kvm",						\
-	.target = "kvm_intel",						\
-	.wrapper = vpmu_wrap_##op,					\
-	VPMU_HOOK_ORIG(vpmu_orig_##op),					\
-	.mirror = "kvm_x86_ops",					\
-	.mirror_offset = offsetof(struct kvm_x86_ops, op),		\
-}
+#define VPMU_PMU_OP_HOOK(op, fl)					\
+	VPMU_KVM_PMU_HOOK(op, "kvm_intel", vpmu_wrap_pmu_##op,		\
+			  vpmu_orig_pmu_##op, fl)
+#define VPMU_X86_OP_HOOK(op)						\
+	VPMU_KVM_X86_HOOK(op, "kvm_intel", vpmu_wrap_##op, vpmu_orig_##op)
 
 static const struct vpmu_hook vpmu_hook_desc[VPMU_H_NR] = {
 	[VPMU_H_VCPU_FREE] = VPMU_X86_OP_HOOK(vcpu_free),

@@ -880,9 +880,4 @@ static struct kunit_case caps_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite caps_test_suite = {
-	.name = "vpmu_caps",
-	.test_cases = caps_test_cases,
-};
-
-kunit_test_suite(caps_test_suite);
+VPMU_KUNIT_SUITE(vpmu_caps, caps_test_cases, NULL, NULL);

@@ -428,9 +428,4 @@ static struct kunit_case vpmu_counter_cases[] = {
 	{}
 };
 
-static struct kunit_suite vpmu_counter_suite = {
-	.name = "vpmu_counter",
-	.test_cases = vpmu_counter_cases,
-};
-
-kunit_test_suite(vpmu_counter_suite);
+VPMU_KUNIT_SUITE(vpmu_counter, vpmu_counter_cases, NULL, NULL);

@@ -192,9 +192,4 @@ static struct kunit_case kvm_counter_cases[] = {
 	{}
 };
 
-static struct kunit_suite kvm_counter_suite = {
-	.name = "vpmu_counter_kvm",
-	.test_cases = kvm_counter_cases,
-};
-
-kunit_test_suite(kvm_counter_suite);
+VPMU_KUNIT_SUITE(vpmu_counter_kvm, kvm_counter_cases, NULL, NULL);

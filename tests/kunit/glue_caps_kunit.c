@@ -14,6 +14,7 @@
 #include <vpmu/msr.h>
 
 #include "glue_bench.h"
+#include "vpmu_kunit.h"
 
 #define STATUS_SET	VPMU_MSR_GLOBAL_STATUS_SET
 #define INUSE		VPMU_MSR_GLOBAL_INUSE
@@ -137,12 +138,7 @@ static const struct caps_fixed_case caps_fixed_cases[] = {
 	{ "v1 EDX 3", 1, 0, 3, 0x0, true },
 };
 
-static void caps_fixed_desc(const struct caps_fixed_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(caps_fixed, caps_fixed_cases, caps_fixed_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_fixed, caps_fixed_cases, name);
 
 /*
  * A fixed counter the guest lacks is absent everywhere: its MSR and RDPMC
@@ -250,12 +246,7 @@ static const struct caps_set_case caps_set_cases[] = {
 	{ "v2 PMC0", 2, false, BIT_ULL(0), 1 },
 };
 
-static void caps_set_desc(const struct caps_set_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(caps_set, caps_set_cases, caps_set_desc);
+KUNIT_ARRAY_PARAM_DESC(caps_set, caps_set_cases, name);
 
 /*
  * Writing 1 sets each settable status bit (the others are kept), a
@@ -431,11 +422,4 @@ static struct kunit_case caps_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite caps_glue_suite = {
-	.name = "vpmu_glue_caps",
-	.init = bench_init,
-	.exit = bench_exit,
-	.test_cases = caps_test_cases,
-};
-
-kunit_test_suites(&caps_glue_suite);
+VPMU_KUNIT_SUITE(vpmu_glue_caps, caps_test_cases, bench_init, bench_exit);

@@ -11,6 +11,7 @@
 #include <linux/kallsyms.h>
 
 #include "glue_bench.h"
+#include "vpmu_kunit.h"
 
 /* Every wrapper's call, summed over hooks and CPUs. */
 static unsigned long hooks_calls(void)
@@ -23,102 +24,57 @@ static unsigned long hooks_calls(void)
 	return n;
 }
 
+/*
+ * One wrapper, called the way KVM calls the op: @msr_op or @vcpu_op by
+ * its prototype (is_valid_msr and guest_get_msrs have their own row
+ * shape in the body); @ret is what the fake returns (glue_bench.c).
+ */
 struct hooks_case {
 	const char *name;
 	enum bench_fake fake;
-	/* Calls the wrapper the way KVM calls the op; returns its result. */
-	long (*call)(struct kvm_vcpu *vcpu, struct msr_data *msr);
+	int (*msr_op)(struct kvm_vcpu *vcpu, struct msr_data *msr);
+	void (*vcpu_op)(struct kvm_vcpu *vcpu);
 	long ret;
 };
 
-static long call_vcpu_free(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	vpmu_wrap_vcpu_free(vcpu);
-	return 0;
-}
-
-static long call_pmu_is_valid_msr(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	return vpmu_wrap_pmu_is_valid_msr(vcpu, m->index);
-}
-
-static long call_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	return vpmu_wrap_pmu_get_msr(vcpu, m);
-}
-
-static long call_pmu_set_msr(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	return vpmu_wrap_pmu_set_msr(vcpu, m);
-}
-
-static long call_pmu_refresh(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	vpmu_wrap_pmu_refresh(vcpu);
-	return 0;
-}
-
-static long call_pmu_reset(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	vpmu_wrap_pmu_reset(vcpu);
-	return 0;
-}
-
-static long call_pmu_deliver_pmi(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	vpmu_wrap_pmu_deliver_pmi(vcpu);
-	return 0;
-}
-
-static long call_pmu_cleanup(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	vpmu_wrap_pmu_cleanup(vcpu);
-	return 0;
-}
-
-static long call_get_msr(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	return vpmu_wrap_get_msr(vcpu, m);
-}
-
-static long call_set_msr(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	return vpmu_wrap_set_msr(vcpu, m);
-}
-
-static long call_guest_get_msrs(struct kvm_vcpu *vcpu, struct msr_data *m)
-{
-	unsigned long flags;
-	void *ret;
-	int nr;
-
-	local_irq_save(flags);
-	ret = vpmu_wrap_guest_get_msrs(&nr, &vcpu->arch.pmu);
-	local_irq_restore(flags);
-	return ret == &bench.msr && nr == 1;
-}
-
-/* ret: what the fake returns (glue_bench.c). */
 static const struct hooks_case hooks_cases[] = {
-	{ "vcpu_free", BENCH_VCPU_FREE, call_vcpu_free, 0 },
-	{ "pmu_is_valid_msr", BENCH_PMU_IS_VALID_MSR, call_pmu_is_valid_msr, 0 },
-	{ "pmu_get_msr", BENCH_PMU_GET_MSR, call_pmu_get_msr, 1 },
-	{ "pmu_set_msr", BENCH_PMU_SET_MSR, call_pmu_set_msr, 1 },
-	{ "pmu_refresh", BENCH_PMU_REFRESH, call_pmu_refresh, 0 },
-	{ "pmu_reset", BENCH_PMU_RESET, call_pmu_reset, 0 },
-	{ "pmu_deliver_pmi", BENCH_PMU_DELIVER_PMI, call_pmu_deliver_pmi, 0 },
-	{ "pmu_cleanup", BENCH_PMU_CLEANUP, call_pmu_cleanup, 0 },
-	{ "get_msr", BENCH_GET_MSR, call_get_msr, 0 },
-	{ "set_msr", BENCH_SET_MSR, call_set_msr, 0 },
-	{ "guest_get_msrs", BENCH_GUEST_GET_MSRS, call_guest_get_msrs, 1 },
+	{ "vcpu_free", BENCH_VCPU_FREE, NULL, vpmu_wrap_vcpu_free, 0 },
+	{ "pmu_is_valid_msr", BENCH_PMU_IS_VALID_MSR, NULL, NULL, 0 },
+	{ "pmu_get_msr", BENCH_PMU_GET_MSR, vpmu_wrap_pmu_get_msr, NULL, 1 },
+	{ "pmu_set_msr", BENCH_PMU_SET_MSR, vpmu_wrap_pmu_set_msr, NULL, 1 },
+	{ "pmu_refresh", BENCH_PMU_REFRESH, NULL, vpmu_wrap_pmu_refresh, 0 },
+	{ "pmu_reset", BENCH_PMU_RESET, NULL, vpmu_wrap_pmu_reset, 0 },
+	{ "pmu_deliver_pmi", BENCH_PMU_DELIVER_PMI, NULL,
+	  vpmu_wrap_pmu_deliver_pmi, 0 },
+	{ "pmu_cleanup", BENCH_PMU_CLEANUP, NULL, vpmu_wrap_pmu_cleanup, 0 },
+	{ "get_msr", BENCH_GET_MSR, vpmu_wrap_get_msr, NULL, 0 },
+	{ "set_msr", BENCH_SET_MSR, vpmu_wrap_set_msr, NULL, 0 },
+	{ "guest_get_msrs", BENCH_GUEST_GET_MSRS, NULL, NULL, 1 },
 };
 
-static void hooks_case_desc(const struct hooks_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
+KUNIT_ARRAY_PARAM_DESC(hooks_wrapper, hooks_cases, name);
 
-KUNIT_ARRAY_PARAM(hooks_wrapper, hooks_cases, hooks_case_desc);
+static long hooks_call(const struct hooks_case *c, struct kvm_vcpu *vcpu,
+		       struct msr_data *msr)
+{
+	unsigned long flags;
+	void *list;
+	int nr;
+
+	if (c->msr_op)
+		return c->msr_op(vcpu, msr);
+	if (c->vcpu_op) {
+		c->vcpu_op(vcpu);
+		return 0;
+	}
+	if (c->fake == BENCH_PMU_IS_VALID_MSR)
+		return vpmu_wrap_pmu_is_valid_msr(vcpu, msr->index);
+	/* Before VM-entry, interrupts off. */
+	local_irq_save(flags);
+	list = vpmu_wrap_guest_get_msrs(&nr, &vcpu->arch.pmu);
+	local_irq_restore(flags);
+	return list == &bench.msr && nr == 1;
+}
 
 /* A vCPU without module state: each wrapper is a pure call-through. */
 static void hooks_test_call_through(struct kunit *test)
@@ -129,7 +85,7 @@ static void hooks_test_call_through(struct kunit *test)
 	unsigned long calls = hooks_calls();
 	unsigned int i;
 
-	KUNIT_EXPECT_EQ(test, c->call(vcpu, &msr), c->ret);
+	KUNIT_EXPECT_EQ(test, hooks_call(c, vcpu, &msr), c->ret);
 	for (i = 0; i < BENCH_NR; i++)
 		KUNIT_EXPECT_EQ_MSG(test, bench.calls[i], i == c->fake ? 1U : 0U,
 				    "fake %u", i);
@@ -257,11 +213,4 @@ static struct kunit_case hooks_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite hooks_test_suite = {
-	.name = "vpmu_glue_hooks",
-	.init = bench_init,
-	.exit = bench_exit,
-	.test_cases = hooks_test_cases,
-};
-
-kunit_test_suites(&hooks_test_suite);
+VPMU_KUNIT_SUITE(vpmu_glue_hooks, hooks_test_cases, bench_init, bench_exit);

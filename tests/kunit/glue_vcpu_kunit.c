@@ -13,6 +13,7 @@
 #include <linux/namei.h>
 
 #include "glue_bench.h"
+#include "vpmu_kunit.h"
 
 /* A vCPU created through the wrapper, with state. */
 static struct kvm_vcpu *vcpu_with_state(struct kunit *test, struct kvm *kvm,
@@ -221,12 +222,7 @@ static const struct vcpu_pin_case vcpu_pin_cases[] = {
 	{ "v5 and LBR, features none", 0, 5, true, false },
 };
 
-static void vcpu_pin_case_desc(const struct vcpu_pin_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(vcpu_pin, vcpu_pin_cases, vcpu_pin_case_desc);
+KUNIT_ARRAY_PARAM_DESC(vcpu_pin, vcpu_pin_cases, name);
 
 static void vcpu_test_pin(struct kunit *test)
 {
@@ -329,11 +325,4 @@ static struct kunit_case vcpu_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite vcpu_test_suite = {
-	.name = "vpmu_glue_vcpu",
-	.init = bench_init,
-	.exit = bench_exit,
-	.test_cases = vcpu_test_cases,
-};
-
-kunit_test_suites(&vcpu_test_suite);
+VPMU_KUNIT_SUITE(vpmu_glue_vcpu, vcpu_test_cases, bench_init, bench_exit);

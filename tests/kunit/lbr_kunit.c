@@ -566,10 +566,4 @@ static struct kunit_case lbr_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite lbr_test_suite = {
-	.name = "vpmu_lbr",
-	.init = lbr_fix_init,
-	.test_cases = lbr_test_cases,
-};
-
-kunit_test_suite(lbr_test_suite);
+VPMU_KUNIT_SUITE(vpmu_lbr, lbr_test_cases, lbr_fix_init, NULL);

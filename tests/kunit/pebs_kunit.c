@@ -394,10 +394,4 @@ static struct kunit_case vpmu_pebs_cases[] = {
 	{}
 };
 
-static struct kunit_suite vpmu_pebs_suite = {
-	.name = "vpmu_pebs",
-	.init = pebs_fix_init,
-	.test_cases = vpmu_pebs_cases,
-};
-
-kunit_test_suite(vpmu_pebs_suite);
+VPMU_KUNIT_SUITE(vpmu_pebs, vpmu_pebs_cases, pebs_fix_init, NULL);

@@ -20,6 +20,20 @@
 	KUNIT_ARRAY_PARAM(name, array, name##_desc)
 #endif
 
+/*
+ * Define and register the suite @sname of @cases, with the fixture
+ * @init_fn and @exit_fn (NULL for none).  scripts/check.sh reads the
+ * suite names from these lines: every one must run in every kernel.
+ */
+#define VPMU_KUNIT_SUITE(sname, cases, init_fn, exit_fn)		\
+	static struct kunit_suite sname##_suite = {			\
+		.name = #sname,						\
+		.init = init_fn,					\
+		.exit = exit_fn,					\
+		.test_cases = cases,					\
+	};								\
+	kunit_test_suite(sname##_suite)
+
 /* xorshift64: the same sequence on every run, so a failure reproduces. */
 static inline u64 vpmu_kunit_rand(u64 *state)
 {

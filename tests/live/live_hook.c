@@ -172,46 +172,18 @@ static void live_describe(void)
 {
 	struct vpmu_hook *h = live_hooks;
 
-	h[LIVE_H_VCPU_FREE] = (struct vpmu_hook) {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = "kvm_x86_vcpu_free",
-		.object = "kvm",
-		.target = target,
-		.wrapper = live_vcpu_free,
-		VPMU_HOOK_ORIG(live_orig_vcpu_free),
-		.mirror = "kvm_x86_ops",
-		.mirror_offset = offsetof(struct kvm_x86_ops, vcpu_free),
-	};
-	h[LIVE_H_VCPU_CREATE] = (struct vpmu_hook) {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = "kvm_x86_vcpu_create",
-		.object = "kvm",
-		.target = target,
-		.wrapper = live_vcpu_create,
-		VPMU_HOOK_ORIG(live_orig_vcpu_create),
-		.mirror = "kvm_x86_ops",
-		.mirror_offset = offsetof(struct kvm_x86_ops, vcpu_create),
-	};
-	h[LIVE_H_PMU_GET_MSR] = (struct vpmu_hook) {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = "kvm_x86_pmu_get_msr",
-		.object = "kvm",
-		.target = target,
-		.wrapper = live_pmu_get_msr,
-		VPMU_HOOK_ORIG(live_orig_pmu_get_msr),
-		.mirror = "kvm_pmu_ops",
-		.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(get_msr),
-	};
-	h[LIVE_H_GET_MSR] = (struct vpmu_hook) {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = "kvm_x86_get_msr",
-		.object = "kvm",
-		.target = target,
-		.wrapper = live_get_msr,
-		VPMU_HOOK_ORIG(live_orig_get_msr),
-		.mirror = "kvm_x86_ops",
-		.mirror_offset = offsetof(struct kvm_x86_ops, get_msr),
-	};
+	h[LIVE_H_VCPU_FREE] = (struct vpmu_hook)
+		VPMU_KVM_X86_HOOK(vcpu_free, target, live_vcpu_free,
+				  live_orig_vcpu_free);
+	h[LIVE_H_VCPU_CREATE] = (struct vpmu_hook)
+		VPMU_KVM_X86_HOOK(vcpu_create, target, live_vcpu_create,
+				  live_orig_vcpu_create);
+	h[LIVE_H_PMU_GET_MSR] = (struct vpmu_hook)
+		VPMU_KVM_PMU_HOOK(get_msr, target, live_pmu_get_msr,
+				  live_orig_pmu_get_msr, 0);
+	h[LIVE_H_GET_MSR] = (struct vpmu_hook)
+		VPMU_KVM_X86_HOOK(get_msr, target, live_get_msr,
+				  live_orig_get_msr);
 	h[LIVE_H_GUEST_GET_MSRS] = (struct vpmu_hook) {
 		.kind = VPMU_HOOK_STATIC_CALL,
 		.name = "x86_pmu_guest_get_msrs",
@@ -228,17 +200,12 @@ static void live_describe(void)
 		.wrapper = live_trigger_event,
 		VPMU_HOOK_ORIG(live_orig_trigger_event),
 	};
-	h[LIVE_H_PMU_IS_VALID_MSR] = (struct vpmu_hook) {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = missing ? "kvm_x86_pmu_no_such_op" : "kvm_x86_pmu_is_valid_msr",
-		.object = "kvm",
-		.target = target,
-		.wrapper = live_pmu_is_valid_msr,
-		VPMU_HOOK_ORIG(live_orig_pmu_is_valid_msr),
-		.mirror = "kvm_pmu_ops",
-		.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(is_valid_msr),
-		.flags = VPMU_HOOK_DRAIN,
-	};
+	h[LIVE_H_PMU_IS_VALID_MSR] = (struct vpmu_hook)
+		VPMU_KVM_PMU_HOOK(is_valid_msr, target, live_pmu_is_valid_msr,
+				  live_orig_pmu_is_valid_msr, VPMU_HOOK_DRAIN);
+	/* A static call that does not exist: the refusal test. */
+	if (missing)
+		h[LIVE_H_PMU_IS_VALID_MSR].name = "kvm_x86_pmu_no_such_op";
 }
 
 static int live_hooks_show(struct seq_file *m, void *v)

@@ -132,21 +132,17 @@ drain
 # The per-vCPU state of a VM started while loaded, in debugfs: one
 # directory named like KVM's own, vcpu0/stats inside.
 statsfile() { ls /sys/kernel/debug/vpmu_live_hook/*/vcpu0/stats 2>/dev/null; }
-wait_state() { # up to 10 s for the state of a new vCPU
+# state_is yes|no: wait up to 10 s until a vCPU state is there, or gone.
+state_is() {
 	i=0
-	while [ $i -lt 100 ] && [ -z "$(statsfile)" ]; do
+	while [ $i -lt 100 ]; do
+		if [ -n "$(statsfile)" ]; then [ "$1" = yes ] && return 0
+		else [ "$1" = no ] && return 0
+		fi
 		sleep 0.1
 		i=$((i + 1))
 	done
-	[ -n "$(statsfile)" ]
-}
-wait_gone() { # up to 10 s for the state of an exited VM to go
-	i=0
-	while [ $i -lt 100 ] && [ -n "$(statsfile)" ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -z "$(statsfile)" ]
+	return 1
 }
 start_loop() { rm -f /tmp/stop; /vmm loop $MSR $VALUE /tmp/stop >"$1" 2>&1 & }
 stop_loop() { touch /tmp/stop; wait "$1"; }
@@ -157,7 +153,7 @@ stop_loop() { touch /tmp/stop; wait "$1"; }
 check pin-insmod test $? = 0
 start_loop /tmp/pin.out
 pin_pid=$!
-check pin-state-created wait_state
+check pin-state-created state_is yes
 f=$(statsfile)
 cat "$f"
 vmdir=$(basename "$(dirname "$(dirname "$f")")")
@@ -170,7 +166,7 @@ stop_loop $pin_pid
 check pin-reads test $? = 0
 cat /tmp/pin.out
 check pin-all-hooked grep -q ' unhandled=0 ' /tmp/pin.out
-check pin-state-freed wait_gone
+check pin-state-freed state_is no
 rmmod vpmu_live_hook
 check pin-released-rmmod test $? = 0
 
@@ -180,7 +176,7 @@ check pin-released-rmmod test $? = 0
 check nopin-insmod test $? = 0
 start_loop /tmp/nopin.out
 nopin_pid=$!
-check nopin-state-created wait_state
+check nopin-state-created state_is yes
 check nopin-state-unpinned grep -qx 'pinned 0' "$(statsfile)"
 rmmod vpmu_live_hook
 check nopin-rmmod test $? = 0
