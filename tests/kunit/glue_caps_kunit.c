@@ -98,6 +98,20 @@ static void caps_test_version(struct kunit *test)
 			c->given >= 2 ? 0 : 1);
 }
 
+/* A vCPU whose VMM set no CPUID yet has no PMU: nothing to claim. */
+static void caps_test_before_refresh(struct kunit *test)
+{
+	struct kvm_vcpu *vcpu = caps_vcpu(test);
+	u64 val;
+
+	KUNIT_EXPECT_EQ(test, vcpu->arch.pmu.version, 0);
+	KUNIT_EXPECT_EQ(test, caps_rd(vcpu, STATUS_SET, &val), 1);
+	KUNIT_EXPECT_EQ(test, caps_wr(vcpu, STATUS_SET, 0), 1);
+	KUNIT_EXPECT_EQ(test, caps_rd(vcpu, INUSE, &val), 1);
+	KUNIT_EXPECT_EQ(test, caps_rd(vcpu, FIXED(0), &val), 1);
+	KUNIT_EXPECT_EQ(test, bench_rdpmc(vcpu, RDPMC_FIXED(0)), 1);
+}
+
 /* Without pmu_v5 the guest gets KVM's PMU, version copied as it is. */
 static void caps_test_feature_off(struct kunit *test)
 {
@@ -409,6 +423,7 @@ static void caps_test_vm_once(struct kunit *test)
 
 static struct kunit_case caps_test_cases[] = {
 	KUNIT_CASE_PARAM(caps_test_version, caps_version_gen_params),
+	KUNIT_CASE(caps_test_before_refresh),
 	KUNIT_CASE(caps_test_feature_off),
 	KUNIT_CASE_PARAM(caps_test_fixed, caps_fixed_gen_params),
 	KUNIT_CASE(caps_test_refresh_again),
