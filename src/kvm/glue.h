@@ -148,6 +148,24 @@ bool vpmu_caps_get_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
 bool vpmu_caps_set_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
 
 /**
+ * vpmu_pebs_vmentry() - the switch list KVM loads at this VM-entry
+ * @v: the vCPU's state
+ * @perf: the list perf returned, or NULL
+ * @nr: its number of entries (unset when @perf is NULL)
+ *
+ * With pebs, perf's list refined (Documentation/design.rst, "Guest PEBS
+ * in KVM") in a per-CPU buffer; perf's own list otherwise, and when it is
+ * NULL or longer than the buffer.  Counts what the list loads and which
+ * counters are denied PEBS.  Interrupts off, before VM-entry.
+ *
+ * Return: the list for KVM, of *@nr entries.
+ */
+struct perf_guest_switch_msr *vpmu_pebs_vmentry(struct vpmu_vcpu *v,
+						struct perf_guest_switch_msr *perf,
+						int *nr);
+void vpmu_pebs_debugfs(struct vpmu_vcpu *v);
+
+/**
  * vpmu_kvm_check_host() - may the module serve this host?
  *
  * Each failure prints its one refusal line.  Module references taken on

@@ -241,8 +241,10 @@ struct perf_guest_switch_msr *vpmu_wrap_guest_get_msrs(int *nr, void *data)
 	if (data)
 		v = vpmu_vcpu_find_atomic(container_of((struct kvm_pmu *)data,
 						       struct kvm_vcpu, arch.pmu));
-	if (v)
+	if (v) {
 		vpmu_vcpu_stat_inc(v, VPMU_STAT_VMENTRIES);
+		arr = vpmu_pebs_vmentry(v, arr, nr);
+	}
 	return arr;
 }
 

@@ -14,8 +14,10 @@ struct vpmu_kvm_config vpmu_cfg __read_mostly;
 
 void vpmu_kvm_vcpu_created(struct vpmu_vcpu *v)
 {
-	if (!IS_ERR_OR_NULL(v->dir))
+	if (!IS_ERR_OR_NULL(v->dir)) {
 		vpmu_caps_debugfs(v);
+		vpmu_pebs_debugfs(v);
+	}
 	vpmu_kvm_pmu_refreshed(v);
 }
 

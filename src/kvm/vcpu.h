@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include <vpmu/caps.h>
+#include <vpmu/pebs.h>
 
 struct dentry;
 struct kvm_vcpu;
@@ -36,6 +37,22 @@ enum vpmu_vm_once {
 };
 
 /**
+ * struct vpmu_vcpu_pebs - guest PEBS as the VM-entry wrapper saw it
+ *	(src/kvm/pebs.c); written only there, interrupts off
+ * @loads: VM-entries by the number of MSRs their switch list loaded
+ * @saved: MSR loads the refinement took off perf's lists
+ * @denied_entries: VM-entries where a counter the guest enabled with PEBS
+ *	could not run PEBS in it
+ * @denied: those counters at the last VM-entry
+ */
+struct vpmu_vcpu_pebs {
+	unsigned long loads[VPMU_SWITCH_MAX + 1];
+	unsigned long saved;
+	unsigned long denied_entries;
+	u64 denied;
+};
+
+/**
  * struct vpmu_vcpu - what the module keeps per vCPU
  * @node: entry of the lookup table, keyed by @vcpu
  * @vcpu: the vCPU
@@ -49,6 +66,7 @@ enum vpmu_vm_once {
  *	host and max_version
  * @caps_features: enum vpmu_feature bits of the guest (DS)
  * @stats: counters, indexed by enum vpmu_stat
+ * @pebs: guest PEBS at VM-entry (pebs)
  * @rcu: deferred free, for lookups that raced with the removal
  *
  * Bytes per vCPU: Documentation/design.rst, "Per-vCPU state".
@@ -63,6 +81,7 @@ struct vpmu_vcpu {
 	struct vpmu_caps caps;
 	unsigned int caps_features;
 	unsigned long stats[VPMU_STAT_NR];
+	struct vpmu_vcpu_pebs pebs;
 	struct rcu_head rcu;
 };
 

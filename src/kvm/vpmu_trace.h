@@ -6,6 +6,18 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kvm_vpmu_ext
 
+/* Types of the events' arguments; outside the part define_trace.h rereads. */
+#ifndef VPMU_KVM_TRACE_TYPES_H
+#define VPMU_KVM_TRACE_TYPES_H
+/* Why counters the guest enabled with PEBS do not run it (pebs_denied). */
+enum vpmu_pebs_denied_why {
+	VPMU_PEBS_DENIED_NO_ISOLATION,	/* perf switches PEBS_ENABLE off */
+	VPMU_PEBS_DENIED_CROSS_MAPPED,	/* a guest counter on another one */
+	VPMU_PEBS_DENIED_HOST_PEBS,	/* host perf runs PEBS elsewhere */
+	VPMU_PEBS_DENIED_NOT_RUNNING,	/* no guest-only event on the counter */
+};
+#endif
+
 #if !defined(VPMU_KVM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define VPMU_KVM_TRACE_H
 
@@ -91,6 +103,46 @@ TRACE_EVENT(kvm_vpmu_ext_hook,
 			   __entry->installed = installed;),
 	    TP_printk("%s %s", __entry->name,
 		      __entry->installed ? "installed" : "removed"));
+
+TRACE_DEFINE_ENUM(VPMU_PEBS_DENIED_NO_ISOLATION);
+TRACE_DEFINE_ENUM(VPMU_PEBS_DENIED_CROSS_MAPPED);
+TRACE_DEFINE_ENUM(VPMU_PEBS_DENIED_HOST_PEBS);
+TRACE_DEFINE_ENUM(VPMU_PEBS_DENIED_NOT_RUNNING);
+
+/*
+ * Guest PEBS (pebs): the counters the guest enabled with PEBS that do not
+ * run it changed, and are not none.  GLOBAL_CTRL as perf switches it.
+ */
+TRACE_EVENT(kvm_vpmu_ext_pebs_denied,
+	    TP_PROTO(struct kvm_vcpu *vcpu, u64 denied, u64 ctrl_host,
+		     u64 ctrl_guest, unsigned int why),
+	    TP_ARGS(vcpu, denied, ctrl_host, ctrl_guest, why),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(int, vcpu_id)
+			     __field(u64, pebs_enable)
+			     __field(u64, denied)
+			     __field(u64, ctrl_host)
+			     __field(u64, ctrl_guest)
+			     __field(u64, cross_mapped)
+			     __field(unsigned int, why)),
+	    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->pebs_enable = vcpu->arch.pmu.pebs_enable;
+			   __entry->denied = denied;
+			   __entry->ctrl_host = ctrl_host;
+			   __entry->ctrl_guest = ctrl_guest;
+			   __entry->cross_mapped = vcpu->arch.pmu.host_cross_mapped_mask;
+			   __entry->why = why;),
+	    TP_printk("pid %d vcpu %d pebs_enable %#llx denied %#llx: %s; global_ctrl host %#llx guest %#llx, cross-mapped %#llx",
+		      __entry->pid, __entry->vcpu_id, __entry->pebs_enable,
+		      __entry->denied,
+		      __print_symbolic(__entry->why,
+				       { VPMU_PEBS_DENIED_NO_ISOLATION, "no PEBS isolation" },
+				       { VPMU_PEBS_DENIED_CROSS_MAPPED, "cross-mapped" },
+				       { VPMU_PEBS_DENIED_HOST_PEBS, "host PEBS" },
+				       { VPMU_PEBS_DENIED_NOT_RUNNING, "not running" }),
+		      __entry->ctrl_host, __entry->ctrl_guest,
+		      __entry->cross_mapped));
 
 #endif /* VPMU_KVM_TRACE_H */
 

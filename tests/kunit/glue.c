@@ -13,3 +13,4 @@
 #include "../../src/kvm/pmu.c"
 #include "../../src/kvm/hooks.c"
 #include "../../src/kvm/caps.c"
+#include "../../src/kvm/pebs.c"
