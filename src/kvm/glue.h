@@ -102,6 +102,24 @@ DECLARE_STATIC_CALL(vpmu_orig_set_msr, vpmu_wrap_set_msr);
 DECLARE_STATIC_CALL(vpmu_orig_guest_get_msrs, vpmu_wrap_guest_get_msrs);
 DECLARE_STATIC_CALL(vpmu_orig_trigger_event, vpmu_wrap_trigger_event);
 
+/*
+ * What the 6.1 overflow redirect calls (src/kvm/counter.c), each through a
+ * static call of ours that vpmu_overflow_load() points at it: KVM's
+ * static calls' targets and exported functions alike are reached by a
+ * direct call, never linked against and never called through a pointer.
+ * The kvm_pmu_ops members' types are spelled out: arch/x86/kvm/pmu.h is
+ * not in the header packages.
+ */
+DECLARE_STATIC_CALL(vpmu_kvm_get_cpl, *((struct kvm_x86_ops *)0)->get_cpl);
+DECLARE_STATIC_CALL(vpmu_kvm_pmc_idx_to_pmc,
+		    *(struct kvm_pmc *(*)(struct kvm_pmu *, int))NULL);
+DECLARE_STATIC_CALL(vpmu_kvm_pmc_is_enabled, *(bool (*)(struct kvm_pmc *))NULL);
+DECLARE_STATIC_CALL(vpmu_kvm_reprogram_counter,
+		    *(void (*)(struct kvm_pmc *))NULL);
+DECLARE_STATIC_CALL(vpmu_perf_get_hw_event_config, perf_get_hw_event_config);
+DECLARE_STATIC_CALL(vpmu_perf_event_read_value, perf_event_read_value);
+DECLARE_STATIC_CALL(vpmu_perf_event_read_local, perf_event_read_local);
+
 /* The hook table (src/kvm/hooks.c); host checks pin modules through it. */
 extern struct vpmu_hook_table vpmu_kvm_table;
 
@@ -164,6 +182,30 @@ struct perf_guest_switch_msr *vpmu_pebs_vmentry(struct vpmu_vcpu *v,
 						struct perf_guest_switch_msr *perf,
 						int *nr);
 void vpmu_pebs_debugfs(struct vpmu_vcpu *v);
+
+/**
+ * vpmu_overflow_load() - find what the 6.1 overflow redirect calls
+ *
+ * KVM's static calls get_cpl, pmc_idx_to_pmc and pmc_is_enabled (their
+ * current targets, in kvm_intel), reprogram_counter() in kvm,
+ * perf_get_hw_event_config(), perf_event_read_value() and
+ * perf_event_read_local() in vmlinux: each is reached through a static
+ * call of ours.  Nothing to find on 6.12, or without overflow.
+ *
+ * Return: 0, or a negative errno with vpmu_kvm_table.why set.
+ */
+int vpmu_overflow_load(void);
+
+/**
+ * vpmu_overflow_trigger_event() - 6.1's kvm_pmu_trigger_event(), exact
+ * @v: the vCPU's state
+ * @perf_hw_id: the generic perf event KVM emulated one of
+ *
+ * Counts one event on each counter that counts it, as 6.1 matches them,
+ * and raises an overflow only when that event wrapped the counter.  Any
+ * context KVM calls it from, interrupts on or off.
+ */
+void vpmu_overflow_trigger_event(struct vpmu_vcpu *v, u64 perf_hw_id);
 
 /**
  * vpmu_kvm_check_host() - may the module serve this host?

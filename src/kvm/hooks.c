@@ -252,8 +252,14 @@ struct perf_guest_switch_msr *vpmu_wrap_guest_get_msrs(int *nr, void *data)
 void vpmu_wrap_trigger_event(struct kvm_vcpu *vcpu, u64 event)
 {
 	int idx = vpmu_hook_enter(VPMU_H_TRIGGER_EVENT);
+	struct vpmu_vcpu *v = NULL;
 
-	static_call(vpmu_orig_trigger_event)(vcpu, event);
+	if (vpmu_feature(VPMU_EXT_OVERFLOW))
+		v = vpmu_vcpu_find(vcpu);
+	if (v)
+		vpmu_overflow_trigger_event(v, event);
+	else
+		static_call(vpmu_orig_trigger_event)(vcpu, event);
 	vpmu_hook_exit(idx);
 }
 #endif
@@ -324,7 +330,9 @@ int vpmu_kvm_hooks_install(void)
 	int ret;
 
 	memcpy(vpmu_hooks, vpmu_hook_desc, sizeof(vpmu_hooks));
-	ret = vpmu_hook_resolve(&vpmu_kvm_table);
+	ret = vpmu_overflow_load();
+	if (!ret)
+		ret = vpmu_hook_resolve(&vpmu_kvm_table);
 	if (!ret)
 		ret = vpmu_hook_install(&vpmu_kvm_table);
 	if (ret)

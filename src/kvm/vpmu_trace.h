@@ -144,6 +144,36 @@ TRACE_EVENT(kvm_vpmu_ext_pebs_denied,
 		      __entry->ctrl_host, __entry->ctrl_guest,
 		      __entry->cross_mapped));
 
+/*
+ * Overflow (6.1): an emulated event wrapped guest counter @idx (KVM's
+ * index: GP n is n, fixed i is 32 + i), read before and after; @status:
+ * its GLOBAL_STATUS bit was set, @pmi: a PMI was requested.
+ */
+TRACE_EVENT(kvm_vpmu_ext_overflow,
+	    TP_PROTO(struct kvm_vcpu *vcpu, unsigned int idx, u64 mask,
+		     u64 before, u64 after, bool status, bool pmi),
+	    TP_ARGS(vcpu, idx, mask, before, after, status, pmi),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(int, vcpu_id)
+			     __field(unsigned int, idx)
+			     __field(unsigned int, width)
+			     __field(u64, before)
+			     __field(u64, after)
+			     __field(bool, status)
+			     __field(bool, pmi)),
+	    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->idx = idx;
+			   __entry->width = fls64(mask);
+			   __entry->before = before;
+			   __entry->after = after;
+			   __entry->status = status;
+			   __entry->pmi = pmi;),
+	    TP_printk("pid %d vcpu %d counter %u width %u %#llx -> %#llx status %d pmi %d",
+		      __entry->pid, __entry->vcpu_id, __entry->idx,
+		      __entry->width, __entry->before, __entry->after,
+		      __entry->status, __entry->pmi));
+
 #endif /* VPMU_KVM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -14,3 +14,4 @@
 #include "../../src/kvm/hooks.c"
 #include "../../src/kvm/caps.c"
 #include "../../src/kvm/pebs.c"
+#include "../../src/kvm/counter.c"
