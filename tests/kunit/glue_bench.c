@@ -293,15 +293,40 @@ static int fake_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 	return 0;
 }
 
-/* intel_guest_get_msrs(): perf's list; here only GLOBAL_CTRL. */
+/*
+ * intel_guest_get_msrs(): perf's list, only GLOBAL_CTRL unless a test
+ * gave perf's state (bench.pebs): then the list the model of 6.1's or
+ * 6.12's builds from it and the vCPU's kvm_pmu (@data).
+ */
 static struct perf_guest_switch_msr *fake_guest_get_msrs(int *nr, void *data)
 {
+	const struct kvm_pmu *pmu = data;
+	struct vpmu_pebs_vcpu vcpu;
+	unsigned int n, i;
+
 	bench_saw(BENCH_GUEST_GET_MSRS, NULL);
-	bench.msr = (struct perf_guest_switch_msr) {
-		.msr = MSR_CORE_PERF_GLOBAL_CTRL, .host = 1, .guest = 0,
+	if (bench.perf_null)
+		return NULL;
+	if (!bench.pebs) {
+		bench.msr = (struct perf_guest_switch_msr) {
+			.msr = MSR_CORE_PERF_GLOBAL_CTRL, .host = 1, .guest = 0,
+		};
+		*nr = 1;
+		return &bench.msr;
+	}
+	vcpu = (struct vpmu_pebs_vcpu) {
+		.pebs_enable = pmu->pebs_enable,
+		.ds_area = pmu->ds_area,
+		.pebs_data_cfg = pmu->pebs_data_cfg,
+		.cross_mapped = pmu->host_cross_mapped_mask,
 	};
-	*nr = 1;
-	return &bench.msr;
+	n = bench.pebs61 ?
+	    perf61_intel_guest_get_msrs(bench.pebs, &vcpu, bench.perf_list) :
+	    perf612_intel_guest_get_msrs(bench.pebs, &vcpu, bench.perf_list);
+	for (i = 0; i < bench.perf_extra; i++)
+		n = pebs_put(bench.perf_list, n, MSR_IA32_PMC0 + i, 1, 2);
+	*nr = n;
+	return (struct perf_guest_switch_msr *)bench.perf_list;
 }
 
 int bench_init(struct kunit *test)
@@ -466,4 +491,15 @@ void bench_refresh(struct kvm_vcpu *vcpu, u8 version, bool lbr)
 	bench.refresh_lbr = lbr;
 	bench_set_cpuid(vcpu, 0, regs);
 	bench_kvm_refresh(vcpu);
+}
+
+struct perf_guest_switch_msr *bench_vmentry(struct kvm_vcpu *vcpu, int *nr)
+{
+	struct perf_guest_switch_msr *list;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	list = vpmu_wrap_guest_get_msrs(nr, &vcpu->arch.pmu);
+	local_irq_restore(flags);
+	return list;
 }

@@ -15,6 +15,7 @@
 
 #include "../../src/kvm/glue.h"
 #include "../../src/kvm/vcpu.h"
+#include "../user/pebs_models.h"
 
 /**
  * struct bench - what the fake originals saw and what they do next
@@ -26,6 +27,13 @@
  * @last_vcpu: the vCPU of the last call
  * @state_at_free: the vCPU still had module state when vcpu_free ran
  * @msr: what the fake perf returns from guest_get_msrs: one entry
+ * @pebs: perf's state on this CPU: guest_get_msrs returns the list a
+ *	model of intel_guest_get_msrs() builds from it and the vCPU's
+ *	kvm_pmu (tests/user/pebs_models.h), instead of @msr
+ * @pebs61: that model is 6.1's, else 6.12's
+ * @perf_null: guest_get_msrs returns NULL (a host without a PMU driver)
+ * @perf_extra: entries appended to the model's list
+ * @perf_list: the list guest_get_msrs returned
  */
 struct bench {
 	int vcpu_create_ret;
@@ -34,6 +42,11 @@ struct bench {
 	struct kvm_vcpu *last_vcpu;
 	bool state_at_free;
 	struct perf_guest_switch_msr msr;
+	const struct pebs_perf *pebs;
+	bool pebs61;
+	bool perf_null;
+	unsigned int perf_extra;
+	struct vpmu_switch_msr perf_list[VPMU_SWITCH_MAX + 2];
 };
 
 enum bench_fake {
@@ -93,5 +106,7 @@ void bench_vcpu_destroy(struct kvm_vcpu *vcpu);
  * when @lbr), ending in kvm_pmu_refresh().
  */
 void bench_refresh(struct kvm_vcpu *vcpu, u8 version, bool lbr);
+/* vmx_vcpu_run()'s atomic_switch_perf_msrs(): interrupts off, the wrapper. */
+struct perf_guest_switch_msr *bench_vmentry(struct kvm_vcpu *vcpu, int *nr);
 
 #endif /* VPMU_GLUE_BENCH_H */
