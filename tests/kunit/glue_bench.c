@@ -12,6 +12,8 @@
 struct bench bench;
 static struct dentry *bench_debugfs;
 
+static_assert(ARRAY_SIZE(bench.calls) >= BENCH_NR);
+
 #define KVM_MAX_GP	ARRAY_SIZE(((struct kvm_pmu *)0)->gp_counters)
 
 const u32 bench_host_0a[4] = { 0x07300805, 0, 0x7, 0x8603 };
@@ -329,6 +331,88 @@ static struct perf_guest_switch_msr *fake_guest_get_msrs(int *nr, void *data)
 	return (struct perf_guest_switch_msr *)bench.perf_list;
 }
 
+#if VPMU_KVM_NEEDS_TRIGGER_EVENT_REDIRECT
+/* kvm_pmu_trigger_event(), the original behind the 6.1 redirect. */
+static void fake_trigger_event(struct kvm_vcpu *vcpu, u64 perf_hw_id)
+{
+	bench_saw(BENCH_TRIGGER_EVENT, vcpu);
+}
+
+/* vmx_get_cpl() */
+static int fake_get_cpl(struct kvm_vcpu *vcpu)
+{
+	return bench.cpl;
+}
+
+/* intel_pmc_idx_to_pmc(): counters that exist. */
+static struct kvm_pmc *fake_pmc_idx_to_pmc(struct kvm_pmu *pmu, int idx)
+{
+	if (idx < INTEL_PMC_IDX_FIXED)
+		return idx < pmu->nr_arch_gp_counters ?
+		       &pmu->gp_counters[idx] : NULL;
+	idx -= INTEL_PMC_IDX_FIXED;
+	return idx < pmu->nr_arch_fixed_counters ?
+	       &pmu->fixed_counters[idx] : NULL;
+}
+
+/* intel_pmc_is_enabled(): GLOBAL_CTRL from version 2. */
+static bool fake_pmc_is_enabled(struct kvm_pmc *pmc)
+{
+	struct kvm_pmu *pmu = &pmc->vcpu->arch.pmu;
+
+	return pmu->version < 2 || (pmu->global_ctrl & BIT_ULL(pmc->idx));
+}
+
+/* Intel's event map for the events KVM emulates. */
+static u64 fake_perf_get_hw_event_config(int hw_event)
+{
+	switch (hw_event) {
+	case PERF_COUNT_HW_INSTRUCTIONS:
+		return 0x00c0;
+	case PERF_COUNT_HW_BRANCH_INSTRUCTIONS:
+		return 0x00c4;
+	}
+	return 0;
+}
+
+/* What the fake events counted and nobody consumed: their ->count. */
+static u64 fake_perf_event_read_value(struct perf_event *event, u64 *enabled,
+				      u64 *running)
+{
+	bench.calls[BENCH_READ_VALUE]++;
+	bench.irqs_off_calls += irqs_disabled();
+	return local64_read(&event->count);
+}
+
+static int fake_perf_event_read_local(struct perf_event *event, u64 *value,
+				      u64 *enabled, u64 *running)
+{
+	bench.calls[BENCH_READ_LOCAL]++;
+	if (bench.read_local_ret)
+		return bench.read_local_ret;
+	*value = local64_read(&event->count);
+	return 0;
+}
+
+/*
+ * reprogram_counter(): pmc_pause_counter() consumes the perf count,
+ * pmc_resume_counter() re-arms and clears the reprogram_pmi bit.
+ */
+static void fake_reprogram_counter(struct kvm_pmc *pmc)
+{
+	struct kvm_pmu *pmu = &pmc->vcpu->arch.pmu;
+
+	bench_saw(BENCH_REPROGRAM_COUNTER, pmc->vcpu);
+	bench.irqs_off_calls += irqs_disabled();
+	if (pmc->perf_event) {
+		pmc->counter = (pmc->counter + local64_read(&pmc->perf_event->count)) &
+			       pmu->counter_bitmask[pmc->type];
+		local64_set(&pmc->perf_event->count, 0);
+	}
+	clear_bit(pmc->idx, pmu->reprogram_pmi);
+}
+#endif
+
 int bench_init(struct kunit *test)
 {
 	static bool once;
@@ -366,6 +450,17 @@ int bench_init(struct kunit *test)
 	static_call_update(vpmu_orig_get_msr, fake_get_msr);
 	static_call_update(vpmu_orig_set_msr, fake_set_msr);
 	static_call_update(vpmu_orig_guest_get_msrs, fake_guest_get_msrs);
+#if VPMU_KVM_NEEDS_TRIGGER_EVENT_REDIRECT
+	static_call_update(vpmu_orig_trigger_event, fake_trigger_event);
+	static_call_update(vpmu_kvm_get_cpl, fake_get_cpl);
+	static_call_update(vpmu_kvm_pmc_idx_to_pmc, fake_pmc_idx_to_pmc);
+	static_call_update(vpmu_kvm_pmc_is_enabled, fake_pmc_is_enabled);
+	static_call_update(vpmu_kvm_reprogram_counter, fake_reprogram_counter);
+	static_call_update(vpmu_perf_get_hw_event_config,
+			   fake_perf_get_hw_event_config);
+	static_call_update(vpmu_perf_event_read_value, fake_perf_event_read_value);
+	static_call_update(vpmu_perf_event_read_local, fake_perf_event_read_local);
+#endif
 	return 0;
 }
 
@@ -397,14 +492,16 @@ struct kvm_vcpu *bench_vcpu(struct kunit *test, struct kvm *kvm, int id)
 	KUNIT_ASSERT_NOT_NULL(test, vcpu->arch.cpuid_entries);
 	vcpu->kvm = kvm;
 	vcpu->vcpu_id = id;
-	/* intel_pmu_init(): counter types and indexes. */
+	/* intel_pmu_init(): counter types, indexes and vCPU. */
 	for (i = 0; i < KVM_MAX_GP; i++) {
 		vcpu->arch.pmu.gp_counters[i].type = KVM_PMC_GP;
 		vcpu->arch.pmu.gp_counters[i].idx = i;
+		vcpu->arch.pmu.gp_counters[i].vcpu = vcpu;
 	}
 	for (i = 0; i < ARRAY_SIZE(vcpu->arch.pmu.fixed_counters); i++) {
 		vcpu->arch.pmu.fixed_counters[i].type = KVM_PMC_FIXED;
 		vcpu->arch.pmu.fixed_counters[i].idx = INTEL_PMC_IDX_FIXED + i;
+		vcpu->arch.pmu.fixed_counters[i].vcpu = vcpu;
 	}
 	/* kvm_arch_vcpu_create(): a vCPU that never ran. */
 	vcpu->arch.last_vmentry_cpu = -1;
@@ -503,3 +600,24 @@ struct perf_guest_switch_msr *bench_vmentry(struct kvm_vcpu *vcpu, int *nr)
 	local_irq_restore(flags);
 	return list;
 }
+
+#if VPMU_KVM_NEEDS_TRIGGER_EVENT_REDIRECT
+unsigned int bench_handle_pmu_event(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+	unsigned int n = 0;
+	int bit;
+
+	for_each_set_bit(bit, pmu->reprogram_pmi, X86_PMC_IDX_MAX) {
+		struct kvm_pmc *pmc = fake_pmc_idx_to_pmc(pmu, bit);
+
+		if (!pmc || !pmc->perf_event) {
+			clear_bit(bit, pmu->reprogram_pmi);
+			continue;
+		}
+		fake_reprogram_counter(pmc);
+		n++;
+	}
+	return n;
+}
+#endif

@@ -34,11 +34,15 @@
  * @perf_null: guest_get_msrs returns NULL (a host without a PMU driver)
  * @perf_extra: entries appended to the model's list
  * @perf_list: the list guest_get_msrs returned
+ * @cpl: what kvm_x86_get_cpl returns
+ * @read_local_ret: what perf_event_read_local() returns (0 or an errno)
+ * @irqs_off_calls: calls of reprogram_counter() or perf_event_read_value()
+ *	made with interrupts off (never right: both may sleep)
  */
 struct bench {
 	int vcpu_create_ret;
 	bool refresh_lbr;
-	unsigned int calls[16];
+	unsigned int calls[32];
 	struct kvm_vcpu *last_vcpu;
 	bool state_at_free;
 	struct perf_guest_switch_msr msr;
@@ -47,6 +51,9 @@ struct bench {
 	bool perf_null;
 	unsigned int perf_extra;
 	struct vpmu_switch_msr perf_list[VPMU_SWITCH_MAX + 2];
+	int cpl;
+	int read_local_ret;
+	unsigned int irqs_off_calls;
 };
 
 enum bench_fake {
@@ -62,6 +69,10 @@ enum bench_fake {
 	BENCH_GET_MSR,
 	BENCH_SET_MSR,
 	BENCH_GUEST_GET_MSRS,
+	BENCH_TRIGGER_EVENT,
+	BENCH_REPROGRAM_COUNTER,
+	BENCH_READ_VALUE,
+	BENCH_READ_LOCAL,
 	BENCH_NR,
 };
 
@@ -108,5 +119,10 @@ void bench_vcpu_destroy(struct kvm_vcpu *vcpu);
 void bench_refresh(struct kvm_vcpu *vcpu, u8 version, bool lbr);
 /* vmx_vcpu_run()'s atomic_switch_perf_msrs(): interrupts off, the wrapper. */
 struct perf_guest_switch_msr *bench_vmentry(struct kvm_vcpu *vcpu, int *nr);
+/*
+ * kvm_pmu_handle_event() for KVM_REQ_PMU: reprogram_counter() on each
+ * counter of reprogram_pmi.  Returns the number of counters re-armed.
+ */
+unsigned int bench_handle_pmu_event(struct kvm_vcpu *vcpu);
 
 #endif /* VPMU_GLUE_BENCH_H */
