@@ -464,8 +464,17 @@ int bench_init(struct kunit *test)
 	return 0;
 }
 
+/*
+ * The test's vCPUs go as a module unload sees them: unpinned first (a
+ * test leaves pinned ones behind; an unload never meets one).
+ */
 void bench_exit(struct kunit *test)
 {
+	struct vpmu_vcpu *v;
+	unsigned int bkt;
+
+	hash_for_each(vpmu_vcpu_table, bkt, v, node)
+		vpmu_vcpu_pin(v, false);
 	vpmu_vcpu_free_all();
 }
 
