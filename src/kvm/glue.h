@@ -11,11 +11,13 @@
 #include <linux/kvm_host.h>
 #include <linux/printk.h>
 #include <linux/static_call.h>
+#include <asm/msr-index.h>
 #include <asm/perf_event.h>
 
 #include <hook/hook.h>
 #include <vpmu/caps.h>
 #include <vpmu/lbr.h>
+#include <vpmu/msr.h>
 
 struct seq_file;
 struct vpmu_vcpu;
@@ -164,6 +166,32 @@ bool vpmu_caps_is_valid_msr(const struct vpmu_vcpu *v, u32 msr);
 u64 vpmu_caps_inuse(const struct vpmu_vcpu *v);
 bool vpmu_caps_get_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
 bool vpmu_caps_set_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
+
+/*
+ * The vLBR lifecycle (src/kvm/lbr.c; Documentation/design.rst, "vLBR in
+ * KVM").  Each takes a vCPU with state and does nothing for one whose
+ * vLBR the module does not run.
+ */
+void vpmu_lbr_refreshed(struct vpmu_vcpu *v, bool on);
+void vpmu_lbr_debugfs(struct vpmu_vcpu *v);
+void vpmu_lbr_get_msr(struct vpmu_vcpu *v, struct msr_data *msr);
+bool vpmu_lbr_set_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
+void vpmu_lbr_pmi(struct vpmu_vcpu *v);
+bool vpmu_lbr_cleanup(struct vpmu_vcpu *v);
+void vpmu_lbr_reset(struct vpmu_vcpu *v);
+
+/*
+ * The MSRs the x86 get_msr/set_msr wrappers hand to the vLBR: DEBUGCTL,
+ * and the writes that can change GLOBAL_STATUS.LBR_FRZ.  Checked before
+ * the vCPU is looked up, on every MSR access.
+ */
+static inline bool vpmu_lbr_watches(u32 msr)
+{
+	return msr == MSR_IA32_DEBUGCTLMSR ||
+	       msr == MSR_CORE_PERF_GLOBAL_STATUS ||
+	       msr == MSR_CORE_PERF_GLOBAL_OVF_CTRL ||
+	       msr == VPMU_MSR_GLOBAL_STATUS_SET;
+}
 
 /**
  * vpmu_pebs_vmentry() - the switch list KVM loads at this VM-entry

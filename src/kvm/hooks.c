@@ -186,33 +186,47 @@ void vpmu_wrap_pmu_refresh(struct kvm_vcpu *vcpu)
 void vpmu_wrap_pmu_reset(struct kvm_vcpu *vcpu)
 {
 	int idx = vpmu_hook_enter(VPMU_H_PMU_RESET);
+	struct vpmu_vcpu *v = vpmu_vcpu_find(vcpu);
 
 	static_call(vpmu_orig_pmu_reset)(vcpu);
+	if (v)
+		vpmu_lbr_reset(v);
 	vpmu_hook_exit(idx);
 }
 
 void vpmu_wrap_pmu_deliver_pmi(struct kvm_vcpu *vcpu)
 {
 	int idx = vpmu_hook_enter(VPMU_H_PMU_DELIVER_PMI);
+	struct vpmu_vcpu *v = vpmu_vcpu_find(vcpu);
 
 	static_call(vpmu_orig_pmu_deliver_pmi)(vcpu);
+	if (v)
+		vpmu_lbr_pmi(v);
 	vpmu_hook_exit(idx);
 }
 
 void vpmu_wrap_pmu_cleanup(struct kvm_vcpu *vcpu)
 {
 	int idx = vpmu_hook_enter(VPMU_H_PMU_CLEANUP);
+	struct vpmu_vcpu *v = vpmu_vcpu_find(vcpu);
 
-	static_call(vpmu_orig_pmu_cleanup)(vcpu);
+	if (!v || !vpmu_lbr_cleanup(v))
+		static_call(vpmu_orig_pmu_cleanup)(vcpu);
 	vpmu_hook_exit(idx);
 }
 
 int vpmu_wrap_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
 	int idx = vpmu_hook_enter(VPMU_H_GET_MSR);
+	struct vpmu_vcpu *v;
 	int ret;
 
 	ret = static_call(vpmu_orig_get_msr)(vcpu, msr);
+	if (!ret && vpmu_lbr_watches(msr->index)) {
+		v = vpmu_vcpu_find(vcpu);
+		if (v)
+			vpmu_lbr_get_msr(v, msr);
+	}
 	vpmu_hook_exit(idx);
 	return ret;
 }
@@ -220,9 +234,13 @@ int vpmu_wrap_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 int vpmu_wrap_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
 	int idx = vpmu_hook_enter(VPMU_H_SET_MSR);
+	struct vpmu_vcpu *v = NULL;
 	int ret;
 
-	ret = static_call(vpmu_orig_set_msr)(vcpu, msr);
+	if (vpmu_lbr_watches(msr->index))
+		v = vpmu_vcpu_find(vcpu);
+	if (!v || !vpmu_lbr_set_msr(v, msr, &ret))
+		ret = static_call(vpmu_orig_set_msr)(vcpu, msr);
 	vpmu_hook_exit(idx);
 	return ret;
 }

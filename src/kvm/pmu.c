@@ -17,6 +17,7 @@ void vpmu_kvm_vcpu_created(struct vpmu_vcpu *v)
 	if (!IS_ERR_OR_NULL(v->dir)) {
 		vpmu_caps_debugfs(v);
 		vpmu_pebs_debugfs(v);
+		vpmu_lbr_debugfs(v);
 	}
 	vpmu_kvm_pmu_refreshed(v);
 }
@@ -38,9 +39,12 @@ void vpmu_kvm_pmu_refreshed(struct vpmu_vcpu *v)
 	 * lose it if the module went: it holds the module.  Once rmmod has
 	 * begun no reference can be taken, and the guest gets KVM's PMU.
 	 */
-	if (!vpmu_vcpu_pin(v, (v5 && eff.version > 2) || lbr))
+	if (!vpmu_vcpu_pin(v, (v5 && eff.version > 2) || lbr)) {
 		v5 = false;
+		lbr = false;
+	}
 	vpmu_caps_apply(v, v5 ? &eff : NULL);
+	vpmu_lbr_refreshed(v, lbr);
 	if (v->pinned != was)
 		trace_kvm_vpmu_ext_vcpu_pin(vcpu, true, v->pinned);
 }

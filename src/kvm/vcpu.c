@@ -52,6 +52,9 @@ static const char *const vpmu_stat_names[VPMU_STAT_NR] = {
 	[VPMU_STAT_VMENTRIES] = "vmentries",
 	[VPMU_STAT_CPUID_REPAIRS] = "cpuid_repairs",
 	[VPMU_STAT_STATUS_SETS] = "status_sets",
+	[VPMU_STAT_LBR_CREATES] = "lbr_creates",
+	[VPMU_STAT_LBR_RELEASES] = "lbr_releases",
+	[VPMU_STAT_LBR_FREEZES] = "lbr_freezes",
 };
 
 static int vpmu_vcpu_stats_show(struct seq_file *m, void *unused)

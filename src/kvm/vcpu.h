@@ -15,6 +15,7 @@
 
 #include <vpmu/caps.h>
 #include <vpmu/pebs.h>
+#include <vpmu/lbr.h>
 
 struct dentry;
 struct kvm_vcpu;
@@ -28,12 +29,47 @@ enum vpmu_stat {
 	VPMU_STAT_VMENTRIES,	/* VM-entries seen by the switch-list wrapper */
 	VPMU_STAT_CPUID_REPAIRS, /* refreshes that repaired CPUID.0AH */
 	VPMU_STAT_STATUS_SETS,	/* GLOBAL_STATUS_SET writes served */
+	VPMU_STAT_LBR_CREATES,	/* vLBR events created (by KVM or the module) */
+	VPMU_STAT_LBR_RELEASES,	/* vLBR events released */
+	VPMU_STAT_LBR_FREEZES,	/* LBR stack freezes (PMI or STATUS_SET) */
 	VPMU_STAT_NR,
 };
 
 /* Things said once per VM (vpmu_vcpu_vm_once()). */
 enum vpmu_vm_once {
 	VPMU_VM_WARNED_CPUID,
+};
+
+/*
+ * What the vLBR glue knows of KVM's vLBR event, which only KVM's internal
+ * lbr_desc holds: enough to tell whether hardware may record.
+ */
+enum vpmu_lbr_kvm {
+	VPMU_LBR_KVM_IDLE,	/* none, or not known to run: LBR must stay off */
+	VPMU_LBR_KVM_ACTIVE,	/* it exists and host perf ran it when seen */
+	VPMU_LBR_KVM_UNSURE,	/* KVM just made it; whether it runs is not known */
+};
+
+/**
+ * struct vpmu_vcpu_lbr - the vLBR of a vCPU (src/kvm/lbr.c)
+ * @on: the module runs it: feature lbr, LBR virtualized for the vCPU, and
+ *	the vCPU holds the module
+ * @m: the machine (include/vpmu/lbr.h); stepped with interrupts off
+ * @kvm: enum vpmu_lbr_kvm
+ * @create: the machine asked for the event; made in process context
+ * @cause: enum vpmu_lbr_event_type of the last step, for the tracepoints
+ * @hw: DEBUGCTL hardware should hold in guest context, as the machine
+ *	said last
+ * @guest: DEBUGCTL as the guest reads it
+ */
+struct vpmu_vcpu_lbr {
+	bool on;
+	struct vpmu_lbr m;
+	u8 kvm;
+	bool create;
+	u8 cause;
+	u64 hw;
+	u64 guest;
 };
 
 /**
@@ -68,6 +104,7 @@ struct vpmu_vcpu_pebs {
  * @stats: counters, indexed by enum vpmu_stat
  * @pebs: guest PEBS at VM-entry (pebs)
  * @rcu: deferred free, for lookups that raced with the removal
+ * @lbr: the vLBR (feature lbr)
  *
  * Bytes per vCPU: Documentation/design.rst, "Per-vCPU state".
  */
@@ -83,6 +120,7 @@ struct vpmu_vcpu {
 	unsigned long stats[VPMU_STAT_NR];
 	struct vpmu_vcpu_pebs pebs;
 	struct rcu_head rcu;
+	struct vpmu_vcpu_lbr lbr;
 };
 
 #define VPMU_VCPU_HASH_BITS	10

@@ -25,6 +25,7 @@ enum vpmu_pebs_denied_why {
 #include <linux/tracepoint.h>
 
 #include <vpmu/caps.h>
+#include <vpmu/lbr.h>
 
 DECLARE_EVENT_CLASS(kvm_vpmu_ext_vcpu_class,
 		    TP_PROTO(struct kvm_vcpu *vcpu, bool state, bool pinned),
@@ -92,6 +93,80 @@ TRACE_EVENT(kvm_vpmu_ext_status_set,
 			   __entry->status = status;),
 	    TP_printk("pid %d vcpu %d set %#llx status %#llx", __entry->pid,
 		      __entry->vcpu_id, __entry->value, __entry->status));
+
+#ifndef VPMU_KVM_TRACE_LBR_RELEASE
+#define VPMU_KVM_TRACE_LBR_RELEASE
+/*
+ * Why the vLBR event went: the release policy (enum vpmu_lbr_policy) at
+ * a sched-in, or one of these.
+ */
+enum vpmu_lbr_release_why {
+	VPMU_LBR_RELEASE_RESET = VPMU_LBR_POLICY_NR,	/* vCPU reset */
+	VPMU_LBR_RELEASE_KVM,	/* KVM's cleanup, an event the machine had not */
+	VPMU_LBR_RELEASE_HELD,	/* host perf did not run it: replaced */
+};
+#endif
+
+DECLARE_EVENT_CLASS(kvm_vpmu_ext_lbr_class,
+		    TP_PROTO(struct kvm_vcpu *vcpu, int cause, u64 guest, u64 hw),
+		    TP_ARGS(vcpu, cause, guest, hw),
+		    TP_STRUCT__entry(__field(pid_t, pid)
+				     __field(int, vcpu_id)
+				     __field(int, cause)
+				     __field(u64, guest)
+				     __field(u64, hw)),
+		    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+				   __entry->vcpu_id = vcpu->vcpu_id;
+				   __entry->cause = cause;
+				   __entry->guest = guest;
+				   __entry->hw = hw;),
+		    TP_printk("pid %d vcpu %d %s debugctl guest %#llx hw %#llx",
+			      __entry->pid, __entry->vcpu_id,
+			      __print_symbolic(__entry->cause,
+					       { VPMU_LBR_EV_MSR_ACCESS, "lbr_msr" },
+					       { VPMU_LBR_EV_DEBUGCTL_WRITE, "debugctl" },
+					       { VPMU_LBR_EV_PMI, "pmi" },
+					       { VPMU_LBR_EV_STATUS_RESET, "status_reset" },
+					       { VPMU_LBR_EV_STATUS_SET, "status_set" },
+					       { VPMU_LBR_EV_SCHED_IN, "sched_in" },
+					       { VPMU_LBR_EV_RESET, "reset" }),
+			      __entry->guest, __entry->hw));
+
+/* The guest's LBR stack froze: a PMI (legacy or LBR_FRZ) or STATUS_SET. */
+DEFINE_EVENT(kvm_vpmu_ext_lbr_class, kvm_vpmu_ext_lbr_freeze,
+	     TP_PROTO(struct kvm_vcpu *vcpu, int cause, u64 guest, u64 hw),
+	     TP_ARGS(vcpu, cause, guest, hw));
+
+/* It records again: DEBUGCTL.LBR set again, STATUS_RESET, or a reset. */
+DEFINE_EVENT(kvm_vpmu_ext_lbr_class, kvm_vpmu_ext_lbr_unfreeze,
+	     TP_PROTO(struct kvm_vcpu *vcpu, int cause, u64 guest, u64 hw),
+	     TP_ARGS(vcpu, cause, guest, hw));
+
+/*
+ * KVM's vLBR event came into being; cause: the step that asked for it;
+ * hw: DEBUGCTL in guest context then.
+ */
+DEFINE_EVENT(kvm_vpmu_ext_lbr_class, kvm_vpmu_ext_lbr_create,
+	     TP_PROTO(struct kvm_vcpu *vcpu, int cause, u64 guest, u64 hw),
+	     TP_ARGS(vcpu, cause, guest, hw));
+
+/* KVM's vLBR event was released, and why (enum vpmu_lbr_release_why). */
+TRACE_EVENT(kvm_vpmu_ext_lbr_release,
+	    TP_PROTO(struct kvm_vcpu *vcpu, int why),
+	    TP_ARGS(vcpu, why),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(int, vcpu_id)
+			     __field(int, why)),
+	    TP_fast_assign(__entry->pid = vcpu->kvm->userspace_pid;
+			   __entry->vcpu_id = vcpu->vcpu_id;
+			   __entry->why = why;),
+	    TP_printk("pid %d vcpu %d %s", __entry->pid, __entry->vcpu_id,
+		      __print_symbolic(__entry->why,
+				       { VPMU_LBR_POLICY_FREEZE_AWARE, "freeze_aware" },
+				       { VPMU_LBR_POLICY_HYSTERESIS, "hysteresis" },
+				       { VPMU_LBR_RELEASE_RESET, "reset" },
+				       { VPMU_LBR_RELEASE_KVM, "kvm" },
+				       { VPMU_LBR_RELEASE_HELD, "held" })));
 
 /* A hook went in, or is about to come out. */
 TRACE_EVENT(kvm_vpmu_ext_hook,

@@ -15,3 +15,4 @@
 #include "../../src/kvm/caps.c"
 #include "../../src/kvm/pebs.c"
 #include "../../src/kvm/counter.c"
+#include "../../src/kvm/lbr.c"
