@@ -3,7 +3,9 @@
  * The glue test bench (glue_bench.h): fake originals and fake vCPUs.
  */
 #include <linux/debugfs.h>
+#include <linux/irq_work.h>
 #include <linux/slab.h>
+#include <asm/msr-index.h>
 #include <asm/perf_event.h>
 
 #include "glue_bench.h"
@@ -43,10 +45,16 @@ static void bench_saw(enum bench_fake f, struct kvm_vcpu *vcpu)
 	bench.last_vcpu = vcpu;
 }
 
-/* vmx_vcpu_create(): the VMCS and friends; may fail. */
+/*
+ * vmx_vcpu_create(): the VMCS and friends; may fail.  The new vCPU's
+ * lbr_desc has no event, its DEBUGCTL is 0 (init_vmcs()).
+ */
 static int fake_vcpu_create(struct kvm_vcpu *vcpu)
 {
 	bench_saw(BENCH_VCPU_CREATE, vcpu);
+	bench.lbr.debugctl = 0;
+	bench.lbr.event = false;
+	bench.lbr.passthrough = false;
 	return bench.vcpu_create_ret;
 }
 
@@ -81,17 +89,106 @@ static struct kvm_pmc *fake_msr_idx_to_pmc(struct kvm_vcpu *vcpu, u32 msr)
 	return NULL;
 }
 
-/* intel_is_valid_msr(): the global MSRs from version 2. */
+/* intel_pmu_is_valid_lbr_msr() of a host with a 32-deep stack at 0x680. */
+static bool bench_lbr_msr(u32 msr)
+{
+	return msr == MSR_LBR_SELECT || msr == MSR_LBR_TOS ||
+	       (msr >= MSR_LBR_NHM_FROM && msr < MSR_LBR_NHM_FROM + 32) ||
+	       (msr >= MSR_LBR_NHM_TO && msr < MSR_LBR_NHM_TO + 32);
+}
+
+/*
+ * Host perf schedules the vLBR event in: it runs unless a pinned host LBR
+ * event holds the LBR, after which it stays in ERROR; running, it finds
+ * the stack it saved, or an empty one (a new event's).
+ */
+static void bench_lbr_schedule(void)
+{
+	struct bench_lbr *l = &bench.lbr;
+
+	if (l->reclaimed)
+		l->error = true;
+	l->active = !l->error;
+	if (l->active)
+		l->stack = l->saved ? l->saved_stack : BENCH_LBR_EMPTY;
+}
+
+/* intel_pmu_create_guest_lbr_event(): a pinned task event, bit 58. */
+static int fake_lbr_create(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
+	/* perf_event_create_kernel_counter() allocates and takes mutexes. */
+	if (!preemptible())
+		bench.lbr.atomic_creates++;
+	if (!bench.lbr.event) {
+		if (bench.lbr.create_fails)
+			return -ENOMEM;
+		bench.lbr.event = true;
+		bench.lbr.saved = false;
+		bench.lbr.creates++;
+		pmu->event_count++;
+		bench_lbr_schedule();
+	}
+	__set_bit(INTEL_PMC_IDX_FIXED_VLBR, pmu->pmc_in_use);
+	return 0;
+}
+
+/* intel_pmu_release_guest_lbr_event() */
+static void fake_lbr_release(struct kvm_vcpu *vcpu)
+{
+	if (!bench.lbr.event)
+		return;
+	bench.lbr.event = false;
+	bench.lbr.active = false;
+	bench.lbr.error = false;
+	bench.lbr.saved = false;
+	bench.lbr.releases++;
+	vcpu->arch.pmu.event_count--;
+}
+
+/*
+ * intel_pmu_handle_lbr_msrs_access(): an intercepted LBR MSR creates the
+ * event, and reaches the stack only while host perf runs it; LBR_TOS
+ * stands for the whole stack.
+ */
+static bool fake_lbr_access(struct kvm_vcpu *vcpu, struct msr_data *msr,
+			    bool read)
+{
+	unsigned long *in_use = vcpu->arch.pmu.pmc_in_use;
+
+	if (!bench.lbr.enabled || !bench_lbr_msr(msr->index))
+		return false;
+	bench.lbr.lbr_msrs++;
+	if (!bench.lbr.event && fake_lbr_create(vcpu) < 0)
+		goto dummy;
+	if (bench.lbr.active) {
+		if (read)
+			msr->data = bench.lbr.stack;
+		__set_bit(INTEL_PMC_IDX_FIXED_VLBR, in_use);
+		return true;
+	}
+	clear_bit(INTEL_PMC_IDX_FIXED_VLBR, in_use);
+dummy:
+	if (read)
+		msr->data = 0;
+	return true;
+}
+
+/* intel_is_valid_msr(): the global MSRs from version 2, the LBR MSRs. */
 static bool fake_pmu_is_valid_msr(struct kvm_vcpu *vcpu, u32 msr)
 {
 	bench_saw(BENCH_PMU_IS_VALID_MSR, vcpu);
+	if (bench.lbr.enabled && bench_lbr_msr(msr))
+		return true;
 	return (msr == MSR_CORE_PERF_FIXED_CTR_CTRL || bench_global_msr(msr)) &&
 	       vcpu->arch.pmu.version > 1;
 }
 
 /*
- * intel_pmu_get_msr(): FIXED_CTR_CTRL, counters, event selects, and on
- * 6.1 the global MSRs (6.12 serves those in generic code, bench_msr()).
+ * intel_pmu_get_msr(): FIXED_CTR_CTRL, counters, event selects, the LBR
+ * MSRs, and on 6.1 the global MSRs (6.12 serves those in generic code,
+ * bench_msr()).
  */
 static int fake_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
@@ -113,6 +210,8 @@ static int fake_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 		msr->data = 0;
 		return 0;
 	}
+	if (fake_lbr_access(vcpu, msr, true))
+		return 0;
 	if (!pmc)
 		return 1;
 	if (msr->index >= MSR_P6_EVNTSEL0 &&
@@ -165,6 +264,8 @@ static int fake_pmu_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 	}
 	if (bench_global_msr(msr->index))
 		return bench_global_set(pmu, msr);
+	if (fake_lbr_access(vcpu, msr, false))
+		return 0;
 	if (!pmc)
 		return 1;
 	if (msr->index >= MSR_P6_EVNTSEL0 &&
@@ -229,11 +330,13 @@ static void fake_pmu_refresh(struct kvm_vcpu *vcpu)
 	bench_saw(BENCH_PMU_REFRESH, vcpu);
 	if (VPMU_KVM_MINOR == 1)
 		bench_pmu_clear(pmu);
+	bench.lbr.enabled = false;
 	if (!e)
 		return;
 	pmu->version = e->eax & 0xff;
 	if (!pmu->version)
 		return;
+	bench.lbr.enabled = bench.refresh_lbr;
 	pmu->nr_arch_gp_counters = min_t(u32, (e->eax >> 8) & 0xff,
 					 cap->num_counters_gp);
 	width = min_t(u32, (e->eax >> 16) & 0xff, cap->bit_width_gp);
@@ -262,36 +365,97 @@ static void fake_pmu_refresh(struct kvm_vcpu *vcpu)
 		__set_bit(INTEL_PMC_IDX_FIXED_VLBR, pmu->all_valid_pmc_idx);
 }
 
-/* intel_pmu_reset() */
+/*
+ * intel_pmu_reset(): releases the vLBR event; on 6.1 it also clears the
+ * global MSRs (6.12's kvm_pmu_reset() does, before the op).
+ */
 static void fake_pmu_reset(struct kvm_vcpu *vcpu)
 {
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
 	bench_saw(BENCH_PMU_RESET, vcpu);
+	if (VPMU_KVM_MINOR == 1) {
+		pmu->fixed_ctr_ctrl = 0;
+		pmu->global_ctrl = 0;
+		pmu->global_status = 0;
+	}
+	fake_lbr_release(vcpu);
 }
 
-/* intel_pmu_deliver_pmi() */
+/* intel_pmu_deliver_pmi(): the legacy freeze, versions 2 and 3 with LBR. */
 static void fake_pmu_deliver_pmi(struct kvm_vcpu *vcpu)
 {
+	u8 version = vcpu->arch.pmu.version;
+
 	bench_saw(BENCH_PMU_DELIVER_PMI, vcpu);
+	bench.lbr.pmi_hardirq = in_hardirq();
+	if (bench.lbr.enabled && version > 1 && version < 4 &&
+	    (bench.lbr.debugctl & DEBUGCTLMSR_FREEZE_LBRS_ON_PMI))
+		bench.lbr.debugctl &= ~DEBUGCTLMSR_LBR;
 }
 
-/* intel_pmu_cleanup() */
+/* intel_pmu_cleanup(): releases the event while DEBUGCTL.LBR is clear. */
 static void fake_pmu_cleanup(struct kvm_vcpu *vcpu)
 {
 	bench_saw(BENCH_PMU_CLEANUP, vcpu);
+	bench.lbr.cleanups++;
+	if (!(bench.lbr.debugctl & DEBUGCTLMSR_LBR))
+		fake_lbr_release(vcpu);
 }
 
-/* vmx_get_msr() */
+/* What kvm_{get,set}_msr_common() send to the PMU; others read 0 here. */
+static bool bench_pmu_msr(u32 msr)
+{
+	return (msr >= MSR_CORE_PERF_FIXED_CTR_CTRL &&
+		msr <= VPMU_MSR_GLOBAL_INUSE) || bench_lbr_msr(msr);
+}
+
+/* vmx_get_msr(): DEBUGCTL from the VMCS, PMU MSRs through KVM's PMU. */
 static int fake_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
 	bench_saw(BENCH_GET_MSR, vcpu);
+	if (msr->index == MSR_IA32_DEBUGCTLMSR) {
+		msr->data = bench.lbr.debugctl;
+		return 0;
+	}
 	msr->data = 0;
+	if (bench_pmu_msr(msr->index))
+		return bench_msr(vcpu, false, msr->index, &msr->data,
+				 msr->host_initiated);
 	return 0;
 }
 
-/* vmx_set_msr() */
+/*
+ * vmx_set_msr()'s DEBUGCTL: BTF (and LBR without LBR virtualized)
+ * dropped, other unsupported bits a #GP, the value stored, and the event
+ * created when LBR is set and there is none.
+ */
+static int fake_set_debugctl(struct kvm_vcpu *vcpu, struct msr_data *msr)
+{
+	const u64 lbr = DEBUGCTLMSR_LBR | DEBUGCTLMSR_FREEZE_LBRS_ON_PMI;
+	u64 supported = bench.lbr.enabled || msr->host_initiated ? lbr : 0;
+
+	if (msr->data & ~supported & ~(DEBUGCTLMSR_BTF | DEBUGCTLMSR_LBR))
+		return 1;
+	bench.lbr.debugctl = msr->data & supported;
+	bench.lbr.debugctl_writes++;
+	if (bench.lbr.enabled && !bench.lbr.event &&
+	    (bench.lbr.debugctl & DEBUGCTLMSR_LBR))
+		fake_lbr_create(vcpu);
+	return 0;
+}
+
+/* vmx_set_msr(): DEBUGCTL, PMU MSRs through KVM's PMU. */
 static int fake_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 {
+	u64 data = msr->data;
+
 	bench_saw(BENCH_SET_MSR, vcpu);
+	if (msr->index == MSR_IA32_DEBUGCTLMSR)
+		return fake_set_debugctl(vcpu, msr);
+	if (bench_pmu_msr(msr->index))
+		return bench_msr(vcpu, true, msr->index, &data,
+				 msr->host_initiated);
 	return 0;
 }
 
@@ -630,3 +794,172 @@ unsigned int bench_handle_pmu_event(struct kvm_vcpu *vcpu)
 	return n;
 }
 #endif
+void bench_pmu_reset(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
+	if (VPMU_KVM_MINOR != 1) {
+		pmu->need_cleanup = false;
+		pmu->fixed_ctr_ctrl = 0;
+		pmu->global_ctrl = 0;
+		pmu->global_status = 0;
+	}
+	vpmu_wrap_pmu_reset(vcpu);
+}
+
+int bench_rdmsr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	struct msr_data msr = { .index = index, .host_initiated = host };
+	int ret = vpmu_wrap_get_msr(vcpu, &msr);
+
+	if (!ret)
+		*data = msr.data;
+	return ret;
+}
+
+int bench_wrmsr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	struct msr_data msr = {
+		.index = index, .data = data, .host_initiated = host,
+	};
+
+	return vpmu_wrap_set_msr(vcpu, &msr);
+}
+
+/*
+ * vmx_passthrough_lbr_msrs() at VM-entry: the LBR MSRs are the guest's
+ * only while the event runs; it warns when hardware would record without
+ * one, or when an event that does not run held bit 58.
+ */
+static void bench_lbr_passthrough(struct kvm_vcpu *vcpu)
+{
+	unsigned long *in_use = vcpu->arch.pmu.pmc_in_use;
+	struct bench_lbr *l = &bench.lbr;
+
+	if (!l->enabled)
+		return;
+	if (!l->event) {
+		l->passthrough = false;
+		if ((l->debugctl & DEBUGCTLMSR_LBR) ||
+		    test_bit(INTEL_PMC_IDX_FIXED_VLBR, in_use))
+			l->warns++;
+		return;
+	}
+	l->passthrough = l->active;
+	if (!l->active) {
+		__clear_bit(INTEL_PMC_IDX_FIXED_VLBR, in_use);
+		l->warns++;
+	}
+}
+
+u64 bench_guest_run(struct kvm_vcpu *vcpu)
+{
+	struct bench_lbr *l = &bench.lbr;
+
+	bench_lbr_passthrough(vcpu);
+	l->token++;
+	if (!(l->debugctl & DEBUGCTLMSR_LBR))
+		return BENCH_LBR_EMPTY;
+	/* Records into a stack host perf did not give the guest. */
+	if (!l->event || !l->active)
+		l->foreign++;
+	l->stack = l->token;
+	return l->stack;
+}
+
+u64 bench_guest_read(struct kvm_vcpu *vcpu)
+{
+	u64 data;
+
+	bench_lbr_passthrough(vcpu);
+	if (bench.lbr.passthrough)
+		return bench.lbr.stack;
+	if (bench_rdmsr(vcpu, MSR_LBR_TOS, &data, false))
+		return ~2ULL;
+	return data;
+}
+
+void bench_sched_out(struct kvm_vcpu *vcpu, u64 other)
+{
+	struct bench_lbr *l = &bench.lbr;
+
+	/* intel_pmu_lbr_sched_task(): the call-stack event's stack is saved. */
+	if (l->event && l->active) {
+		l->saved = true;
+		l->saved_stack = l->stack;
+		l->saves++;
+	}
+	if (other != BENCH_LBR_EMPTY)
+		l->stack = other;
+}
+
+/* kvm_pmu_handle_event()'s cleanup: kvm_pmu_cleanup(), the op wrapped. */
+static void bench_kvm_pmu_cleanup(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
+	if (!pmu->need_cleanup)
+		return;
+	pmu->need_cleanup = false;
+	vpmu_wrap_pmu_cleanup(vcpu);
+	bitmap_zero(pmu->pmc_in_use, X86_PMC_IDX_MAX);
+}
+
+void bench_sched_in(struct kvm_vcpu *vcpu)
+{
+	struct kvm_pmu *pmu = &vcpu->arch.pmu;
+
+	if (bench.lbr.event)
+		bench_lbr_schedule();
+	if (pmu->version && pmu->event_count)
+		pmu->need_cleanup = true;
+	bench_kvm_pmu_cleanup(vcpu);
+}
+
+void bench_reclaim(bool on)
+{
+	struct bench_lbr *l = &bench.lbr;
+
+	l->reclaimed = on;
+	if (!on)
+		return;
+	/* perf_install_in_context() by IPI: the host's event wins the LBR. */
+	l->stack = BENCH_LBR_HOST;
+	if (l->event) {
+		l->active = false;
+		l->error = true;
+	}
+}
+
+void bench_pmi(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.pmu.global_status |= BIT_ULL(0);
+	vpmu_wrap_pmu_deliver_pmi(vcpu);
+}
+
+struct bench_pmi_work {
+	struct irq_work work;
+	struct kvm_vcpu *vcpu;
+	bool hardirq;
+};
+
+/* kvm_pmi_trigger_fn() */
+static void bench_pmi_fn(struct irq_work *work)
+{
+	struct bench_pmi_work *p = container_of(work, struct bench_pmi_work,
+						work);
+
+	p->hardirq = in_hardirq();
+	vpmu_wrap_pmu_deliver_pmi(p->vcpu);
+}
+
+bool bench_pmi_irq(struct kvm_vcpu *vcpu)
+{
+	struct bench_pmi_work p = { .vcpu = vcpu };
+
+	vcpu->arch.pmu.global_status |= BIT_ULL(0);
+	init_irq_work(&p.work, bench_pmi_fn);
+	irq_work_queue(&p.work);
+	irq_work_sync(&p.work);
+	return p.hardirq;
+}

@@ -17,6 +17,63 @@
 #include "../../src/kvm/vcpu.h"
 #include "../user/pebs_models.h"
 
+/* What the hardware LBR stack holds: the guest's records count up from 1. */
+#define BENCH_LBR_EMPTY		0ULL		/* reset by host perf */
+#define BENCH_LBR_HOST		(~0ULL)		/* host perf's records */
+#define BENCH_LBR_OTHER		(~1ULL)		/* another vCPU's */
+
+/**
+ * struct bench_lbr - KVM's vLBR of the bench's vCPU with LBR (one at a
+ *	time), the host perf event behind it and the LBR hardware
+ * @enabled: intel_pmu_lbr_is_enabled(): the last refresh gave LBR
+ * @debugctl: GUEST_IA32_DEBUGCTL in the VMCS
+ * @event: lbr_desc.event exists
+ * @active: host perf runs it (PERF_EVENT_STATE_ACTIVE)
+ * @error: host perf could not schedule it (pinned): ERROR until released
+ * @reclaimed: a pinned host LBR event holds the LBR of the vCPU's CPU
+ * @passthrough: lbr_desc.msr_passthrough, as the last VM-entry left it
+ * @create_fails: perf_event_create_kernel_counter() fails
+ * @saved: host perf saved the guest's stack at the last sched-out
+ * @saved_stack: what it saved
+ * @stack: the newest record of the hardware stack
+ * @token: the guest's last run of branches, recorded or not
+ * @pmi_hardirq: intel_pmu_deliver_pmi() last ran in hardirq
+ * @saves: stacks host perf saved at a sched-out (and restores at sched-in)
+ * @creates: events created
+ * @releases: events released
+ * @cleanups: intel_pmu_cleanup() calls
+ * @debugctl_writes: vmx_set_msr() writes of DEBUGCTL
+ * @lbr_msrs: LBR MSR accesses through the PMU op
+ * @atomic_creates: creations with interrupts off or in hardirq: a sleep
+ *	in atomic context
+ * @warns: vmx_passthrough_lbr_msrs()'s "fail to passthrough LBR"
+ * @foreign: guest runs that recorded while the event did not own the LBR
+ */
+struct bench_lbr {
+	bool enabled;
+	u64 debugctl;
+	bool event;
+	bool active;
+	bool error;
+	bool reclaimed;
+	bool passthrough;
+	bool create_fails;
+	bool saved;
+	u64 saved_stack;
+	u64 stack;
+	u64 token;
+	bool pmi_hardirq;
+	unsigned int saves;
+	unsigned int creates;
+	unsigned int releases;
+	unsigned int cleanups;
+	unsigned int debugctl_writes;
+	unsigned int lbr_msrs;
+	unsigned int atomic_creates;
+	unsigned int warns;
+	unsigned int foreign;
+};
+
 /**
  * struct bench - what the fake originals saw and what they do next
  * @vcpu_create_ret: what the next vcpu_create returns
@@ -38,6 +95,7 @@
  * @read_local_ret: what perf_event_read_local() returns (0 or an errno)
  * @irqs_off_calls: calls of reprogram_counter() or perf_event_read_value()
  *	made with interrupts off (never right: both may sleep)
+ * @lbr: the vLBR
  */
 struct bench {
 	int vcpu_create_ret;
@@ -54,6 +112,7 @@ struct bench {
 	int cpl;
 	int read_local_ret;
 	unsigned int irqs_off_calls;
+	struct bench_lbr lbr;
 };
 
 enum bench_fake {
@@ -124,5 +183,40 @@ struct perf_guest_switch_msr *bench_vmentry(struct kvm_vcpu *vcpu, int *nr);
  * counter of reprogram_pmi.  Returns the number of counters re-armed.
  */
 unsigned int bench_handle_pmu_event(struct kvm_vcpu *vcpu);
+
+/*
+ * The x86 MSR path, kvm_{get,set}_msr(): the get_msr/set_msr wrappers,
+ * vmx_{get,set}_msr() (DEBUGCTL in the VMCS), and for the PMU MSRs
+ * bench_msr().  0, or 1 for a #GP.
+ */
+int bench_rdmsr(struct kvm_vcpu *vcpu, u32 index, u64 *data, bool host);
+int bench_wrmsr(struct kvm_vcpu *vcpu, u32 index, u64 data, bool host);
+/*
+ * The guest runs: VM-entry (vmx_passthrough_lbr_msrs()), then branches
+ * (a new bench.lbr.token), recorded while hardware's DEBUGCTL.LBR is set.
+ * Returns the newest record, or BENCH_LBR_EMPTY when nothing was recorded.
+ */
+u64 bench_guest_run(struct kvm_vcpu *vcpu);
+/* The guest reads its stack (LBR_TOS stands for it): direct or through KVM. */
+u64 bench_guest_read(struct kvm_vcpu *vcpu);
+/*
+ * The vCPU thread is preempted (host perf saves the guest's stack) and
+ * @other records into the LBRs meanwhile, unless it is BENCH_LBR_EMPTY.
+ */
+void bench_sched_out(struct kvm_vcpu *vcpu, u64 other);
+/*
+ * It runs again: host perf schedules the event back in, KVM sets
+ * need_cleanup (kvm_arch_sched_in(), kvm_arch_vcpu_load()) and runs
+ * kvm_pmu_cleanup() from KVM_REQ_PMU, as kvm_pmu_handle_event() does.
+ */
+void bench_sched_in(struct kvm_vcpu *vcpu);
+/* A pinned host LBR event appears on the vCPU's CPU (@on), or goes. */
+void bench_reclaim(bool on);
+/* Counter 0 overflowed: its status bit, and KVM_REQ_PMI delivers the PMI. */
+void bench_pmi(struct kvm_vcpu *vcpu);
+/* The same from irq_work, as 6.1 may; returns whether it ran in hardirq. */
+bool bench_pmi_irq(struct kvm_vcpu *vcpu);
+/* kvm_pmu_reset(): 6.12's generic part, then the op, wrapped. */
+void bench_pmu_reset(struct kvm_vcpu *vcpu);
 
 #endif /* VPMU_GLUE_BENCH_H */
