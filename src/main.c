@@ -102,7 +102,7 @@ static int __init vpmu_parse_params(void)
 	/* KVM's own behaviour ("upstream") is features without "lbr". */
 	if (i < 0)
 		return vpmu_refuse(-EINVAL,
-				   "lbr_policy=%s is not offered: expected hysteresis (or freeze_aware, for comparison only)",
+				   "lbr_policy=%s is not offered: expected hysteresis, the default",
 				   lbr_policy);
 	vpmu_cfg.lbr_policy = i;
 	if (!vpmu_lbr_hysteresis_valid(lbr_hysteresis))
