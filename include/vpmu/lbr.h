@@ -213,6 +213,15 @@ void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
 bool vpmu_lbr_quiet(const struct vpmu_lbr *l);
 
 /**
+ * vpmu_lbr_hw_debugctl() - the DEBUGCTL hardware holds in guest context
+ * @l: an initialized state
+ *
+ * Return: the hw_debugctl of the last step's effects, for a glue that
+ * applies it again later (after another step, or once the event runs).
+ */
+u64 vpmu_lbr_hw_debugctl(const struct vpmu_lbr *l);
+
+/**
  * vpmu_lbr_sched_in() - a sched-in whose release the caller decides
  * @l: the vCPU's state, updated
  * @release: release the event, if it exists, whatever @l's policy says,

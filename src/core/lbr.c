@@ -30,13 +30,12 @@ bool vpmu_lbr_quiet(const struct vpmu_lbr *l)
 }
 
 /*
- * The DEBUGCTL of guest context.  Under a streamlined freeze the guest
- * still reads LBR = 1 but the stack must not record, so hardware runs
- * with LBR clear.  Under a legacy freeze the guest value itself has LBR
- * clear.  Without an event hardware must not record into a stack that
- * belongs to someone else.
+ * Under a streamlined freeze the guest still reads LBR = 1 but the stack
+ * must not record, so hardware runs with LBR clear.  Under a legacy
+ * freeze the guest value itself has LBR clear.  Without an event hardware
+ * must not record into a stack that belongs to someone else.
  */
-static u64 vpmu_lbr_hw_debugctl(const struct vpmu_lbr *l)
+u64 vpmu_lbr_hw_debugctl(const struct vpmu_lbr *l)
 {
 	u64 v = l->guest_debugctl;
 

@@ -92,7 +92,7 @@ static void vpmu_lbr_sync_hw(struct vpmu_vcpu *v)
 	struct msr_data msr = {
 		.index = MSR_IA32_DEBUGCTLMSR, .host_initiated = true,
 	};
-	bool want = l->hw & DEBUGCTLMSR_LBR;
+	bool want = vpmu_lbr_hw_debugctl(&l->m) & DEBUGCTLMSR_LBR;
 	u64 hw = vpmu_lbr_hw_read(v->vcpu);
 
 	if (hw & DEBUGCTLMSR_LBR) {
@@ -131,14 +131,14 @@ static bool vpmu_lbr_step_atomic(struct vpmu_vcpu *v,
 		set_bit(GLOBAL_STATUS_LBRS_FROZEN_BIT, status);
 	l->create = (l->create && !e.release_event) || e.create_event;
 	l->cause = type;
-	l->hw = e.hw_debugctl;
-	WRITE_ONCE(l->guest, e.guest_debugctl);
 	vpmu_lbr_sync_hw(v);
 	if (!frozen && vpmu_lbr_frozen(&l->m)) {
 		vpmu_vcpu_stat_inc(v, VPMU_STAT_LBR_FREEZES);
-		trace_kvm_vpmu_ext_lbr_freeze(v->vcpu, type, l->guest, l->hw);
+		trace_kvm_vpmu_ext_lbr_freeze(v->vcpu, type, e.guest_debugctl,
+					      e.hw_debugctl);
 	} else if (frozen && !vpmu_lbr_frozen(&l->m)) {
-		trace_kvm_vpmu_ext_lbr_unfreeze(v->vcpu, type, l->guest, l->hw);
+		trace_kvm_vpmu_ext_lbr_unfreeze(v->vcpu, type, e.guest_debugctl,
+						e.hw_debugctl);
 	}
 	return e.release_event;
 }
@@ -166,7 +166,8 @@ static bool vpmu_lbr_step_irqsafe(struct vpmu_vcpu *v,
 static void vpmu_lbr_created(struct vpmu_vcpu *v)
 {
 	vpmu_vcpu_stat_inc(v, VPMU_STAT_LBR_CREATES);
-	trace_kvm_vpmu_ext_lbr_create(v->vcpu, v->lbr.cause, v->lbr.guest,
+	trace_kvm_vpmu_ext_lbr_create(v->vcpu, v->lbr.cause,
+				      v->lbr.m.guest_debugctl,
 				      vpmu_lbr_hw_read(v->vcpu));
 }
 
@@ -212,7 +213,7 @@ static void vpmu_lbr_settle(struct vpmu_vcpu *v)
 	struct vpmu_vcpu_lbr *l = &v->lbr;
 
 	if (l->kvm != VPMU_LBR_KVM_ACTIVE &&
-	    (l->create || (l->hw & DEBUGCTLMSR_LBR)))
+	    (l->create || (vpmu_lbr_hw_debugctl(&l->m) & DEBUGCTLMSR_LBR)))
 		vpmu_lbr_probe(v);
 	l->create = false;
 	vpmu_lbr_sync_hw_irqsafe(v);
@@ -231,8 +232,6 @@ void vpmu_lbr_refreshed(struct vpmu_vcpu *v, bool on)
 	vpmu_lbr_set_hysteresis(&l->m, vpmu_cfg.lbr_hysteresis);
 	l->kvm = VPMU_LBR_KVM_IDLE;
 	l->create = false;
-	l->hw = 0;
-	WRITE_ONCE(l->guest, 0);
 }
 
 void vpmu_lbr_get_msr(struct vpmu_vcpu *v, struct msr_data *msr)
@@ -240,7 +239,7 @@ void vpmu_lbr_get_msr(struct vpmu_vcpu *v, struct msr_data *msr)
 	/* Hardware may hold LBR clear where the guest set it: it reads its own. */
 	if (v->lbr.on && msr->index == MSR_IA32_DEBUGCTLMSR)
 		msr->data = (msr->data & ~DEBUGCTLMSR_LBR) |
-			    (READ_ONCE(v->lbr.guest) & DEBUGCTLMSR_LBR);
+			    (READ_ONCE(v->lbr.m.guest_debugctl) & DEBUGCTLMSR_LBR);
 }
 
 /*
@@ -420,8 +419,8 @@ static int vpmu_lbr_show(struct seq_file *m, void *unused)
 		   vpmu_lbr_policy_name(l->m.policy), l->m.hysteresis_k,
 		   l->m.version, l->m.event,
 		   vpmu_lbr_kvm_names[READ_ONCE(l->kvm)], l->m.legacy_frozen,
-		   l->m.lbr_frz, l->m.idle_sched_ins, READ_ONCE(l->guest),
-		   READ_ONCE(l->hw));
+		   l->m.lbr_frz, l->m.idle_sched_ins, l->m.guest_debugctl,
+		   vpmu_lbr_hw_debugctl(&l->m));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vpmu_lbr);

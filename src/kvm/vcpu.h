@@ -52,24 +52,19 @@ enum vpmu_lbr_kvm {
 
 /**
  * struct vpmu_vcpu_lbr - the vLBR of a vCPU (src/kvm/lbr.c)
+ * @m: the machine (include/vpmu/lbr.h); stepped with interrupts off
  * @on: the module runs it: feature lbr, LBR virtualized for the vCPU, and
  *	the vCPU holds the module
- * @m: the machine (include/vpmu/lbr.h); stepped with interrupts off
  * @kvm: enum vpmu_lbr_kvm
  * @create: the machine asked for the event; made in process context
  * @cause: enum vpmu_lbr_event_type of the last step, for the tracepoints
- * @hw: DEBUGCTL hardware should hold in guest context, as the machine
- *	said last
- * @guest: DEBUGCTL as the guest reads it
  */
 struct vpmu_vcpu_lbr {
-	bool on;
 	struct vpmu_lbr m;
+	bool on;
 	u8 kvm;
 	bool create;
 	u8 cause;
-	u64 hw;
-	u64 guest;
 };
 
 /**

@@ -379,6 +379,8 @@ static void lbr_run(struct kunit *test, struct lbr_fix *f,
 		vpmu_lbr_step(&f->l, &ev, e);
 		break;
 	}
+	KUNIT_EXPECT_EQ_MSG(test, vpmu_lbr_hw_debugctl(&f->l), e->hw_debugctl,
+			    "%s: DEBUGCTL in guest context, asked later", ctx);
 	lbr_apply(test, f, e, ctx);
 }
 
