@@ -174,16 +174,16 @@ bool vpmu_caps_set_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
  */
 void vpmu_lbr_refreshed(struct vpmu_vcpu *v, bool on);
 void vpmu_lbr_debugfs(struct vpmu_vcpu *v);
-void vpmu_lbr_get_msr(struct vpmu_vcpu *v, struct msr_data *msr);
+void vpmu_lbr_get_debugctl(struct vpmu_vcpu *v, struct msr_data *msr);
 bool vpmu_lbr_set_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret);
 void vpmu_lbr_pmi(struct vpmu_vcpu *v);
 bool vpmu_lbr_cleanup(struct vpmu_vcpu *v);
 void vpmu_lbr_reset(struct vpmu_vcpu *v);
 
 /*
- * The MSRs the x86 get_msr/set_msr wrappers hand to the vLBR: DEBUGCTL,
- * and the writes that can change GLOBAL_STATUS.LBR_FRZ.  Checked before
- * the vCPU is looked up, on every MSR access.
+ * The MSR writes the x86 set_msr wrapper hands to the vLBR: DEBUGCTL, and
+ * those that can change GLOBAL_STATUS.LBR_FRZ (of reads, only DEBUGCTL's
+ * go to it).  Checked before the vCPU is looked up, on every MSR write.
  */
 static inline bool vpmu_lbr_watches(u32 msr)
 {

@@ -222,10 +222,10 @@ int vpmu_wrap_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 	int ret;
 
 	ret = static_call(vpmu_orig_get_msr)(vcpu, msr);
-	if (!ret && vpmu_lbr_watches(msr->index)) {
+	if (!ret && msr->index == MSR_IA32_DEBUGCTLMSR) {
 		v = vpmu_vcpu_find(vcpu);
 		if (v)
-			vpmu_lbr_get_msr(v, msr);
+			vpmu_lbr_get_debugctl(v, msr);
 	}
 	vpmu_hook_exit(idx);
 	return ret;

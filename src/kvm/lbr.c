@@ -82,9 +82,10 @@ static u64 vpmu_lbr_hw_read(struct kvm_vcpu *vcpu)
 
 /*
  * Bring hardware's DEBUGCTL.LBR to what the machine says, through
- * vmx_set_msr(), in a way that never creates the event there: clear it
- * whenever the machine wants it clear or KVM's event is not running, set
- * it only while the event is known to run.  Interrupts off.
+ * vmx_set_msr(), in a way that never creates the event there: set it
+ * only once a probe found the event running; clear it when the machine
+ * wants it clear or no event is known to run (but leave KVM's LBR on an
+ * event it has just made, until the probe).  Interrupts off.
  */
 static void vpmu_lbr_sync_hw(struct vpmu_vcpu *v)
 {
@@ -234,10 +235,10 @@ void vpmu_lbr_refreshed(struct vpmu_vcpu *v, bool on)
 	l->create = false;
 }
 
-void vpmu_lbr_get_msr(struct vpmu_vcpu *v, struct msr_data *msr)
+void vpmu_lbr_get_debugctl(struct vpmu_vcpu *v, struct msr_data *msr)
 {
 	/* Hardware may hold LBR clear where the guest set it: it reads its own. */
-	if (v->lbr.on && msr->index == MSR_IA32_DEBUGCTLMSR)
+	if (v->lbr.on)
 		msr->data = (msr->data & ~DEBUGCTLMSR_LBR) |
 			    (READ_ONCE(v->lbr.m.guest_debugctl) & DEBUGCTLMSR_LBR);
 }
