@@ -72,6 +72,11 @@ static bool bench_global_msr(u32 msr)
 	       msr == MSR_CORE_PERF_GLOBAL_OVF_CTRL;
 }
 
+static bool bench_eventsel(u32 msr)
+{
+	return msr >= MSR_P6_EVNTSEL0 && msr < MSR_P6_EVNTSEL0 + KVM_MAX_GP;
+}
+
 /* intel_msr_idx_to_pmc(): counters and event selects that exist. */
 static struct kvm_pmc *fake_msr_idx_to_pmc(struct kvm_vcpu *vcpu, u32 msr)
 {
@@ -214,11 +219,7 @@ static int fake_pmu_get_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 		return 0;
 	if (!pmc)
 		return 1;
-	if (msr->index >= MSR_P6_EVNTSEL0 &&
-	    msr->index < MSR_P6_EVNTSEL0 + KVM_MAX_GP)
-		msr->data = pmc->eventsel;
-	else
-		msr->data = pmc->counter;
+	msr->data = bench_eventsel(msr->index) ? pmc->eventsel : pmc->counter;
 	return 0;
 }
 
@@ -268,8 +269,7 @@ static int fake_pmu_set_msr(struct kvm_vcpu *vcpu, struct msr_data *msr)
 		return 0;
 	if (!pmc)
 		return 1;
-	if (msr->index >= MSR_P6_EVNTSEL0 &&
-	    msr->index < MSR_P6_EVNTSEL0 + KVM_MAX_GP)
+	if (bench_eventsel(msr->index))
 		pmc->eventsel = msr->data;
 	else
 		pmc->counter = msr->data & pmu->counter_bitmask[pmc->type];
@@ -937,29 +937,35 @@ void bench_pmi(struct kvm_vcpu *vcpu)
 	vpmu_wrap_pmu_deliver_pmi(vcpu);
 }
 
-struct bench_pmi_work {
+struct bench_irq_work {
 	struct irq_work work;
 	struct kvm_vcpu *vcpu;
+	void (*fn)(struct kvm_vcpu *vcpu);
 	bool hardirq;
 };
 
-/* kvm_pmi_trigger_fn() */
-static void bench_pmi_fn(struct irq_work *work)
+static void bench_irq_work_fn(struct irq_work *work)
 {
-	struct bench_pmi_work *p = container_of(work, struct bench_pmi_work,
+	struct bench_irq_work *p = container_of(work, struct bench_irq_work,
 						work);
 
 	p->hardirq = in_hardirq();
-	vpmu_wrap_pmu_deliver_pmi(p->vcpu);
+	p->fn(p->vcpu);
 }
 
-bool bench_pmi_irq(struct kvm_vcpu *vcpu)
+bool bench_hardirq(struct kvm_vcpu *vcpu, void (*fn)(struct kvm_vcpu *vcpu))
 {
-	struct bench_pmi_work p = { .vcpu = vcpu };
+	struct bench_irq_work p = { .vcpu = vcpu, .fn = fn };
 
-	vcpu->arch.pmu.global_status |= BIT_ULL(0);
-	init_irq_work(&p.work, bench_pmi_fn);
+	init_irq_work(&p.work, bench_irq_work_fn);
 	irq_work_queue(&p.work);
 	irq_work_sync(&p.work);
 	return p.hardirq;
+}
+
+/* kvm_pmi_trigger_fn() */
+bool bench_pmi_irq(struct kvm_vcpu *vcpu)
+{
+	vcpu->arch.pmu.global_status |= BIT_ULL(0);
+	return bench_hardirq(vcpu, vpmu_wrap_pmu_deliver_pmi);
 }

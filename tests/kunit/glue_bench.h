@@ -216,6 +216,8 @@ void bench_reclaim(bool on);
 void bench_pmi(struct kvm_vcpu *vcpu);
 /* The same from irq_work, as 6.1 may; returns whether it ran in hardirq. */
 bool bench_pmi_irq(struct kvm_vcpu *vcpu);
+/* @fn(@vcpu) from an irq_work; returns whether it ran in hardirq. */
+bool bench_hardirq(struct kvm_vcpu *vcpu, void (*fn)(struct kvm_vcpu *vcpu));
 /* kvm_pmu_reset(): 6.12's generic part, then the op, wrapped. */
 void bench_pmu_reset(struct kvm_vcpu *vcpu);
 

@@ -8,7 +8,6 @@
  * exactly while the guest depends on the module.
  */
 #include <linux/debugfs.h>
-#include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/namei.h>
 
@@ -130,28 +129,17 @@ static void vcpu_test_many(struct kunit *test)
 
 /* ---- lookup from every context a wrapper runs in ---------------------- */
 
-struct vcpu_irq_lookup {
-	struct irq_work work;
-	struct kvm_vcpu *vcpu;
-	struct vpmu_vcpu *found;
-	bool hardirq;
-};
+static struct vpmu_vcpu *vcpu_irq_found;
 
-static void vcpu_irq_lookup_fn(struct irq_work *work)
+static void vcpu_irq_lookup(struct kvm_vcpu *vcpu)
 {
-	struct vcpu_irq_lookup *l = container_of(work, struct vcpu_irq_lookup,
-						 work);
-
-	/* 6.1 delivers PMIs from an irq_work like this one. */
-	l->hardirq = in_hardirq();
-	l->found = vpmu_vcpu_find_atomic(l->vcpu);
+	vcpu_irq_found = vpmu_vcpu_find_atomic(vcpu);
 }
 
 static void vcpu_test_lookup_contexts(struct kunit *test)
 {
 	struct kvm_vcpu *vcpu = vcpu_with_state(test, bench_vm(test, 100), 0);
 	struct vpmu_vcpu *v = vpmu_vcpu_find(vcpu);
-	struct vcpu_irq_lookup l = { .vcpu = vcpu };
 	unsigned long flags;
 
 	/* Process context, preemptible. */
@@ -162,12 +150,10 @@ static void vcpu_test_lookup_contexts(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, vpmu_vcpu_find_atomic(vcpu), v);
 	local_irq_restore(flags);
 
-	/* Hard interrupt. */
-	init_irq_work(&l.work, vcpu_irq_lookup_fn);
-	irq_work_queue(&l.work);
-	irq_work_sync(&l.work);
-	KUNIT_EXPECT_TRUE(test, l.hardirq);
-	KUNIT_EXPECT_PTR_EQ(test, l.found, v);
+	/* Hard interrupt: 6.1 delivers PMIs from an irq_work. */
+	vcpu_irq_found = NULL;
+	KUNIT_EXPECT_TRUE(test, bench_hardirq(vcpu, vcpu_irq_lookup));
+	KUNIT_EXPECT_PTR_EQ(test, vcpu_irq_found, v);
 }
 
 /*
