@@ -35,6 +35,7 @@ struct vpmu_switch_msr {
  * @cross_mapped: host_cross_mapped_mask: hardware counters that run a
  *	guest counter of another index
  * @owns_lbr: the vCPU's vLBR event holds the LBR MSRs
+ * @global_ctrl: GLOBAL_CTRL as the guest wrote it (vpmu_pebs_denied() only)
  */
 struct vpmu_pebs_vcpu {
 	u64 pebs_enable;
@@ -42,6 +43,24 @@ struct vpmu_pebs_vcpu {
 	u64 pebs_data_cfg;
 	u64 cross_mapped;
 	bool owns_lbr;
+	u64 global_ctrl;
+};
+
+/**
+ * enum vpmu_pebs_denied_why - the rule of perf's that keeps counters the
+ *	guest enabled with PEBS from running it
+ * @VPMU_PEBS_DENIED_NO_ISOLATION: the CPU lacks PEBS isolation: perf
+ *	switches PEBS_ENABLE to 0 for the guest
+ * @VPMU_PEBS_DENIED_CROSS_MAPPED: a guest counter runs on a hardware
+ *	counter of another index
+ * @VPMU_PEBS_DENIED_HOST_PEBS: host perf runs PEBS, which wins
+ * @VPMU_PEBS_DENIED_NOT_RUNNING: no guest-only event runs the counter
+ */
+enum vpmu_pebs_denied_why {
+	VPMU_PEBS_DENIED_NO_ISOLATION,
+	VPMU_PEBS_DENIED_CROSS_MAPPED,
+	VPMU_PEBS_DENIED_HOST_PEBS,
+	VPMU_PEBS_DENIED_NOT_RUNNING,
 };
 
 /**
@@ -67,6 +86,25 @@ unsigned int vpmu_pebs_refine(const struct vpmu_switch_msr *perf,
 			      unsigned int n,
 			      const struct vpmu_pebs_vcpu *vcpu,
 			      struct vpmu_switch_msr *out);
+
+/**
+ * vpmu_pebs_denied() - the counters the guest enabled with PEBS that will
+ *	not run it
+ * @perf: the list intel_guest_get_msrs() returned
+ * @n: its number of entries
+ * @vcpu: the vCPU's PEBS state
+ * @why: set to the rule that denies them, when there are any
+ *
+ * A counter the guest enabled (@vcpu->pebs_enable and
+ * @vcpu->global_ctrl) runs PEBS in the guest exactly when
+ * vpmu_pebs_refine() counts it as able to: with isolation, on for the
+ * guest and off for the host in perf's GLOBAL_CTRL, not cross-mapped.
+ *
+ * Return: the other enabled counters (all of them without isolation).
+ */
+u64 vpmu_pebs_denied(const struct vpmu_switch_msr *perf, unsigned int n,
+		     const struct vpmu_pebs_vcpu *vcpu,
+		     enum vpmu_pebs_denied_why *why);
 
 /**
  * vpmu_switch_find() - the entry of a switch list that names @msr

@@ -20,6 +20,28 @@ static u64 pebs_guest_data_cfg(const struct vpmu_pebs_vcpu *vcpu)
 	return vcpu->pebs_data_cfg & ~VPMU_PEBS_DATA_CFG_LBR_GROUP;
 }
 
+/*
+ * The guest PEBS counters that can run, with isolation: guest-only events
+ * (on for the guest, off for the host in perf's GLOBAL_CTRL, where host
+ * PEBS already won), not cross-mapped.
+ */
+static u64 pebs_runnable(const struct vpmu_switch_msr *ctrl,
+			 const struct vpmu_pebs_vcpu *vcpu)
+{
+	return ctrl->guest & ~ctrl->host & vcpu->pebs_enable &
+	       ~vcpu->cross_mapped;
+}
+
+/* Perf's GLOBAL_CTRL entry when the CPU isolates PEBS, else NULL. */
+static const struct vpmu_switch_msr *
+pebs_isolated_ctrl(const struct vpmu_switch_msr *perf, unsigned int n)
+{
+	/* Without isolation perf switches PEBS_ENABLE to 0: nothing runs. */
+	if (vpmu_switch_find(perf, n, VPMU_MSR_PEBS_ENABLE))
+		return NULL;
+	return vpmu_switch_find(perf, n, VPMU_MSR_GLOBAL_CTRL);
+}
+
 unsigned int vpmu_pebs_refine(const struct vpmu_switch_msr *perf,
 			      unsigned int n,
 			      const struct vpmu_pebs_vcpu *vcpu,
@@ -34,17 +56,11 @@ unsigned int vpmu_pebs_refine(const struct vpmu_switch_msr *perf,
 	for (i = 0; i < n; i++)
 		out[i] = perf[i];
 
-	ctrl = vpmu_switch_find(out, n, VPMU_MSR_GLOBAL_CTRL);
-	/* Without isolation perf switches PEBS_ENABLE to 0: nothing runs. */
-	if (!vcpu || !ctrl || vpmu_switch_find(out, n, VPMU_MSR_PEBS_ENABLE))
+	ctrl = pebs_isolated_ctrl(out, n);
+	if (!vcpu || !ctrl)
 		return n;
 
-	/*
-	 * Guest PEBS counters are guest-only events: on for the guest, off
-	 * for the host.  Perf's guest GLOBAL_CTRL already let host PEBS win.
-	 */
-	guest_values = ctrl->guest & ~ctrl->host & vcpu->pebs_enable &
-		       ~vcpu->cross_mapped;
+	guest_values = pebs_runnable(ctrl, vcpu);
 	/* Never undo a perf (6.12) that kept the host's values already. */
 	ds = vpmu_switch_find(out, n, VPMU_MSR_DS_AREA);
 	if (ds && ds->guest == ds->host && vcpu->ds_area != ds->host)
@@ -57,6 +73,30 @@ unsigned int vpmu_pebs_refine(const struct vpmu_switch_msr *perf,
 				       out[i].host;
 	}
 	return n;
+}
+
+u64 vpmu_pebs_denied(const struct vpmu_switch_msr *perf, unsigned int n,
+		     const struct vpmu_pebs_vcpu *vcpu,
+		     enum vpmu_pebs_denied_why *why)
+{
+	const struct vpmu_switch_msr *ctrl = pebs_isolated_ctrl(perf, n);
+	u64 denied = vcpu->pebs_enable & vcpu->global_ctrl;
+
+	if (!denied)
+		return 0;
+	if (!ctrl) {
+		*why = VPMU_PEBS_DENIED_NO_ISOLATION;
+		return denied;
+	}
+	denied &= ~pebs_runnable(ctrl, vcpu);
+	if (vcpu->cross_mapped)
+		*why = VPMU_PEBS_DENIED_CROSS_MAPPED;
+	/* Guest-only in perf's list, yet off for the guest: host PEBS won. */
+	else if (denied & ~ctrl->host & ~ctrl->guest)
+		*why = VPMU_PEBS_DENIED_HOST_PEBS;
+	else
+		*why = VPMU_PEBS_DENIED_NOT_RUNNING;
+	return denied;
 }
 
 const struct vpmu_switch_msr *vpmu_switch_find(const struct vpmu_switch_msr *list,

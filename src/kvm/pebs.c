@@ -49,57 +49,30 @@ static unsigned int vpmu_pebs_loads(const struct vpmu_switch_msr *list,
 	return loads;
 }
 
-/* Which rule of perf's denies guest PEBS; @ctrl is perf's GLOBAL_CTRL. */
-static enum vpmu_pebs_denied_why
-vpmu_pebs_why(const struct kvm_pmu *pmu, const struct vpmu_switch_msr *ctrl,
-	      bool isolated, u64 denied)
-{
-	if (!isolated)
-		return VPMU_PEBS_DENIED_NO_ISOLATION;
-	if (pmu->host_cross_mapped_mask)
-		return VPMU_PEBS_DENIED_CROSS_MAPPED;
-	/* Guest-only in perf's list, yet off for the guest: PEBS withheld. */
-	if (denied & ~ctrl->host & ~ctrl->guest)
-		return VPMU_PEBS_DENIED_HOST_PEBS;
-	return VPMU_PEBS_DENIED_NOT_RUNNING;
-}
-
 /*
- * The counters the guest enabled with PEBS (its PEBS_ENABLE and
- * GLOBAL_CTRL) that will not run PEBS in it: perf's GLOBAL_CTRL does not
- * run them as guest-only events, or they are cross-mapped; all of them
- * when perf turns PEBS off for the guest (no isolation).  The same reading
- * of perf's list as the refinement's, so a counter it counts as able to
- * run is never reported here.
+ * Count VM-entries where counters the guest enabled with PEBS will not
+ * run it (vpmu_pebs_denied()), and trace each change of that set: a
+ * guest denied for a while is not a flood.
  */
 static void vpmu_pebs_check_denied(struct vpmu_vcpu *v,
 				   const struct vpmu_switch_msr *list,
-				   unsigned int n)
+				   unsigned int n,
+				   const struct vpmu_pebs_vcpu *s)
 {
-	const struct kvm_pmu *pmu = &v->vcpu->arch.pmu;
-	u64 denied = pmu->pebs_enable & pmu->global_ctrl;
-	const struct vpmu_switch_msr *ctrl = NULL;
-	bool isolated = false;
+	enum vpmu_pebs_denied_why why = VPMU_PEBS_DENIED_NOT_RUNNING;
+	u64 denied = vpmu_pebs_denied(list, n, s, &why);
+	const struct vpmu_switch_msr *ctrl;
 
-	if (denied) {
-		ctrl = vpmu_switch_find(list, n, VPMU_MSR_GLOBAL_CTRL);
-		isolated = ctrl && !vpmu_switch_find(list, n, VPMU_MSR_PEBS_ENABLE);
-		if (isolated)
-			denied &= ~(ctrl->guest & ~ctrl->host &
-				    ~pmu->host_cross_mapped_mask);
-	}
 	if (denied)
 		WRITE_ONCE(v->pebs.denied_entries, v->pebs.denied_entries + 1);
-	/* One event per change: a guest denied for a while is not a flood. */
 	if (denied == v->pebs.denied)
 		return;
 	WRITE_ONCE(v->pebs.denied, denied);
-	if (denied)
-		trace_kvm_vpmu_ext_pebs_denied(v->vcpu, denied,
-					       ctrl ? ctrl->host : 0,
-					       ctrl ? ctrl->guest : 0,
-					       vpmu_pebs_why(pmu, ctrl, isolated,
-							     denied));
+	if (!denied)
+		return;
+	ctrl = vpmu_switch_find(list, n, VPMU_MSR_GLOBAL_CTRL);
+	trace_kvm_vpmu_ext_pebs_denied(v->vcpu, denied, ctrl ? ctrl->host : 0,
+				       ctrl ? ctrl->guest : 0, why);
 }
 
 struct perf_guest_switch_msr *vpmu_pebs_vmentry(struct vpmu_vcpu *v,
@@ -108,8 +81,16 @@ struct perf_guest_switch_msr *vpmu_pebs_vmentry(struct vpmu_vcpu *v,
 {
 	const struct kvm_pmu *pmu = &v->vcpu->arch.pmu;
 	const struct vpmu_switch_msr *list = (void *)perf;
+	const struct vpmu_pebs_vcpu s = {
+		.pebs_enable = pmu->pebs_enable,
+		.ds_area = pmu->ds_area,
+		.pebs_data_cfg = pmu->pebs_data_cfg,
+		.cross_mapped = pmu->host_cross_mapped_mask,
+		/* Adaptive PEBS is off for guests: no LBR group. */
+		.owns_lbr = false,
+		.global_ctrl = pmu->global_ctrl,
+	};
 	struct vpmu_switch_msr *out;
-	struct vpmu_pebs_vcpu s;
 	unsigned int n, loads, refined;
 
 	/* No PMU driver: perf returns NULL and leaves *@nr unset. */
@@ -118,14 +99,6 @@ struct perf_guest_switch_msr *vpmu_pebs_vmentry(struct vpmu_vcpu *v,
 	n = *nr;
 	loads = vpmu_pebs_loads(list, n);
 	if (vpmu_feature(VPMU_EXT_PEBS)) {
-		s = (struct vpmu_pebs_vcpu) {
-			.pebs_enable = pmu->pebs_enable,
-			.ds_area = pmu->ds_area,
-			.pebs_data_cfg = pmu->pebs_data_cfg,
-			.cross_mapped = pmu->host_cross_mapped_mask,
-			/* Adaptive PEBS is off for guests: no LBR group. */
-			.owns_lbr = false,
-		};
 		out = this_cpu_ptr(&vpmu_pebs_list[0]);
 		vpmu_pebs_refine(list, n, &s, out);
 		refined = vpmu_pebs_loads(out, n);
@@ -135,7 +108,7 @@ struct perf_guest_switch_msr *vpmu_pebs_vmentry(struct vpmu_vcpu *v,
 		perf = (void *)out;
 	}
 	WRITE_ONCE(v->pebs.loads[loads], v->pebs.loads[loads] + 1);
-	vpmu_pebs_check_denied(v, list, n);
+	vpmu_pebs_check_denied(v, list, n, &s);
 	return perf;
 }
 

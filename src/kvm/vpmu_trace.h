@@ -6,18 +6,6 @@
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM kvm_vpmu_ext
 
-/* Types of the events' arguments; outside the part define_trace.h rereads. */
-#ifndef VPMU_KVM_TRACE_TYPES_H
-#define VPMU_KVM_TRACE_TYPES_H
-/* Why counters the guest enabled with PEBS do not run it (pebs_denied). */
-enum vpmu_pebs_denied_why {
-	VPMU_PEBS_DENIED_NO_ISOLATION,	/* perf switches PEBS_ENABLE off */
-	VPMU_PEBS_DENIED_CROSS_MAPPED,	/* a guest counter on another one */
-	VPMU_PEBS_DENIED_HOST_PEBS,	/* host perf runs PEBS elsewhere */
-	VPMU_PEBS_DENIED_NOT_RUNNING,	/* no guest-only event on the counter */
-};
-#endif
-
 #if !defined(VPMU_KVM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
 #define VPMU_KVM_TRACE_H
 
@@ -26,6 +14,7 @@ enum vpmu_pebs_denied_why {
 
 #include <vpmu/caps.h>
 #include <vpmu/lbr.h>
+#include <vpmu/pebs.h>
 
 DECLARE_EVENT_CLASS(kvm_vpmu_ext_vcpu_class,
 		    TP_PROTO(struct kvm_vcpu *vcpu, bool state, bool pinned),

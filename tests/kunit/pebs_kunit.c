@@ -280,12 +280,49 @@ static void pebs_test_refine(struct kunit *test)
 	}
 }
 
+static u64 pebs_denied(const struct vpmu_switch_msr *list, unsigned int n,
+		       const struct vpmu_pebs_vcpu *v)
+{
+	enum vpmu_pebs_denied_why why;
+
+	return vpmu_pebs_denied(list, n, v, &why);
+}
+
+/*
+ * A counter the guest enabled with PEBS is denied exactly when perf does
+ * not run it as a guest-only, not cross-mapped counter with isolation;
+ * the reason names the rule.
+ */
+static void pebs_check_denied(struct kunit *test,
+			      const struct vpmu_switch_msr *list,
+			      unsigned int n, const struct vpmu_pebs_vcpu *v)
+{
+	const struct vpmu_switch_msr *ctrl =
+		vpmu_switch_find(list, n, VPMU_MSR_GLOBAL_CTRL);
+	bool isolated = ctrl && !vpmu_switch_find(list, n, VPMU_MSR_PEBS_ENABLE);
+	enum vpmu_pebs_denied_why why = VPMU_PEBS_DENIED_NOT_RUNNING + 1;
+	u64 on = v->pebs_enable & v->global_ctrl;
+	u64 denied = vpmu_pebs_denied(list, n, v, &why);
+	u64 runs = isolated ? ctrl->guest & ~ctrl->host & ~v->cross_mapped : 0;
+
+	KUNIT_ASSERT_EQ(test, denied, on & ~runs);
+	if (!denied)
+		return;
+	if (!isolated)
+		KUNIT_ASSERT_EQ(test, why, VPMU_PEBS_DENIED_NO_ISOLATION);
+	else if (v->cross_mapped)
+		KUNIT_ASSERT_EQ(test, why, VPMU_PEBS_DENIED_CROSS_MAPPED);
+	else
+		KUNIT_ASSERT_TRUE(test, why == VPMU_PEBS_DENIED_HOST_PEBS ||
+				  why == VPMU_PEBS_DENIED_NOT_RUNNING);
+}
+
 /* Over random states of perf and the vCPU, both kernels, the oracle's list. */
 static void pebs_test_random_states(struct kunit *test)
 {
 	static const unsigned int bits[] = { 0, 1, 2, 3, 32, 33, 34, 63 };
 	struct pebs_fix *f = test->priv;
-	u64 seed = 0x2545f4914f6cdd1dULL, m[7];
+	u64 seed = 0x2545f4914f6cdd1dULL, m[8];
 	unsigned int i, j, b, k, n, exact = 0, loads = 0;
 
 	for (i = 0; i < 20000; i++) {
@@ -315,13 +352,19 @@ static void pebs_test_random_states(struct kunit *test)
 		v.pebs_enable = m[5];
 		v.cross_mapped = m[6] & (r & BIT(12) ? ~0ULL : m[1]);
 		v.owns_lbr = r & BIT(4);
+		v.global_ctrl = m[7];
 		if (r & BIT(5))
 			v.ds_area = HOST_DS;
 		exact += pebs_refine_exact(&p, &v);
 
 		for (k = 0; k < ARRAY_SIZE(pebs_kernels); k++) {
 			n = pebs_kernels[k].get_msrs(&p, &v, f->perf);
+			pebs_check_denied(test, f->perf, n, &v);
 			n = vpmu_pebs_refine(f->perf, n, &v, f->out);
+			KUNIT_ASSERT_EQ_MSG(test, pebs_denied(f->out, n, &v),
+					    pebs_denied(f->perf, n, &v),
+					    "%s, state %u: refining changed what runs",
+					    pebs_kernels[k].name, i);
 			loads += pebs_loads(f->out, n);
 			KUNIT_ASSERT_NULL_MSG(test, pebs_refine_judge(&p, &v, f->out, n),
 					      "%s, state %u: %s", pebs_kernels[k].name, i,

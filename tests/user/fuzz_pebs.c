@@ -40,6 +40,33 @@ static u64 get_mask(struct vpmu_fuzz_input *r)
 	return m;
 }
 
+/*
+ * Denied counters are among those the guest enabled, all of them without
+ * isolation, never one refining gives guest values for, and the same
+ * after refining: refining changes no counter's fate.
+ */
+static void check_denied(const struct vpmu_switch_msr *list, unsigned int n,
+			 const struct vpmu_pebs_vcpu *v)
+{
+	struct vpmu_switch_msr out[VPMU_SWITCH_MAX];
+	enum vpmu_pebs_denied_why why, why2;
+	u64 on = v->pebs_enable & v->global_ctrl, denied, again;
+
+	if (n > VPMU_SWITCH_MAX)
+		return;
+	denied = vpmu_pebs_denied(list, n, v, &why);
+	FUZZ_CHECK(!(denied & ~on), "a denied counter the guest did not enable");
+	if (denied)
+		FUZZ_CHECK(why <= VPMU_PEBS_DENIED_NOT_RUNNING, "no reason given");
+	if (vpmu_switch_find(list, n, VPMU_MSR_PEBS_ENABLE) ||
+	    !vpmu_switch_find(list, n, VPMU_MSR_GLOBAL_CTRL))
+		FUZZ_CHECK(denied == on && (!on || why == VPMU_PEBS_DENIED_NO_ISOLATION),
+			   "without isolation every enabled counter is denied");
+	vpmu_pebs_refine(list, n, v, out);
+	again = vpmu_pebs_denied(out, n, v, &why2);
+	FUZZ_CHECK(again == denied, "refining changed which counters run");
+}
+
 static void check_kernels(const struct pebs_perf *p,
 			  const struct vpmu_pebs_vcpu *v)
 {
@@ -48,11 +75,13 @@ static void check_kernels(const struct pebs_perf *p,
 	unsigned int n, on;
 
 	n = perf61_intel_guest_get_msrs(p, v, list);
+	check_denied(list, n, v);
 	n = vpmu_pebs_refine(list, n, v, list);
 	what = pebs_refine_judge(p, v, list, n);
 	FUZZ_CHECK(!what, "6.1: %s", what);
 
 	n = perf612_intel_guest_get_msrs(p, v, list);
+	check_denied(list, n, v);
 	n = vpmu_pebs_refine(list, n, v, list);
 	what = pebs_refine_judge(p, v, list, n);
 	FUZZ_CHECK(!what, "6.12: %s", what);
@@ -81,6 +110,7 @@ static void check_any_list(struct vpmu_fuzz_input *r,
 		in[i].host = fuzz_u8(r) & 1 ? v->ds_area : fuzz_u64(r);
 		in[i].guest = fuzz_u8(r) & 1 ? in[i].host : get_mask(r);
 	}
+	check_denied(in, n, v);
 	memset(out, 0x5a, sizeof(out));
 	m = vpmu_pebs_refine(in, n, v, out);
 	if (n > VPMU_SWITCH_MAX) {
@@ -132,6 +162,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	v.owns_lbr = flags & 16;
 	v.pebs_enable = get_mask(&r);
 	v.cross_mapped = get_mask(&r);
+	v.global_ctrl = get_mask(&r);
 	/* Often the host's, to exercise host == guest entries. */
 	v.ds_area = flags & 64 ? p.ds : fuzz_u64(&r);
 	v.pebs_data_cfg = flags & 128 ? p.pebs_data_cfg : fuzz_u64(&r);
