@@ -204,6 +204,15 @@ void vpmu_lbr_step(struct vpmu_lbr *l, const struct vpmu_lbr_event *ev,
 		   struct vpmu_lbr_effects *out);
 
 /**
+ * vpmu_lbr_frozen() - is the guest's stack frozen?
+ * @l: an initialized state
+ *
+ * Return: true iff a legacy freeze (versions 2-3) or LBR_FRZ (version 4
+ * and later) holds the stack.
+ */
+bool vpmu_lbr_frozen(const struct vpmu_lbr *l);
+
+/**
  * vpmu_lbr_quiet() - may a release policy give the stack up now?
  * @l: an initialized state
  *

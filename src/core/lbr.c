@@ -19,7 +19,7 @@ static bool vpmu_lbr_streamlined_freeze(const struct vpmu_lbr *l)
 	return l->version >= 4;
 }
 
-static bool vpmu_lbr_frozen(const struct vpmu_lbr *l)
+bool vpmu_lbr_frozen(const struct vpmu_lbr *l)
 {
 	return l->legacy_frozen || l->lbr_frz;
 }

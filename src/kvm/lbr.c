@@ -51,11 +51,6 @@ static __always_inline void vpmu_lbr_irq_restore(unsigned long flags)
 		native_irq_enable();
 }
 
-static bool vpmu_lbr_frozen(const struct vpmu_lbr *m)
-{
-	return m->legacy_frozen || m->lbr_frz;
-}
-
 /*
  * The version whose freeze the guest gets.  pmu_v5 serves LBR_FRZ from
  * version 4; without it KVM keeps the bit reserved and freezes nothing

@@ -560,11 +560,51 @@ static void lbr_test_hysteresis_valid(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, vpmu_lbr_hysteresis_valid(~0U));
 }
 
+/* Frozen: by a PMI with FREEZE_LBRS_ON_PMI, from version 2, until resumed. */
+static void lbr_test_frozen(struct kunit *test)
+{
+	static const struct {
+		u8 version;
+		enum vpmu_lbr_event_type resume;
+		u64 value;
+	} rows[] = {
+		{ 2, VPMU_LBR_EV_DEBUGCTL_WRITE, ON },
+		{ 3, VPMU_LBR_EV_DEBUGCTL_WRITE, ON },
+		{ 4, VPMU_LBR_EV_STATUS_RESET, ST_FRZ },
+		{ 5, VPMU_LBR_EV_STATUS_RESET, ST_FRZ },
+	};
+	struct vpmu_lbr_event ev;
+	struct vpmu_lbr_effects e;
+	struct vpmu_lbr l;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		vpmu_lbr_init(&l, rows[i].version, VPMU_LBR_POLICY_DEFAULT);
+		ev = (struct vpmu_lbr_event) { VPMU_LBR_EV_DEBUGCTL_WRITE, ON };
+		vpmu_lbr_step(&l, &ev, &e);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_lbr_frozen(&l), "v%u", rows[i].version);
+		ev = (struct vpmu_lbr_event) { VPMU_LBR_EV_PMI, 0 };
+		vpmu_lbr_step(&l, &ev, &e);
+		KUNIT_EXPECT_TRUE_MSG(test, vpmu_lbr_frozen(&l), "v%u", rows[i].version);
+		ev = (struct vpmu_lbr_event) { rows[i].resume, rows[i].value };
+		vpmu_lbr_step(&l, &ev, &e);
+		KUNIT_EXPECT_FALSE_MSG(test, vpmu_lbr_frozen(&l), "v%u", rows[i].version);
+	}
+	/* Version 1 has no freeze. */
+	vpmu_lbr_init(&l, 1, VPMU_LBR_POLICY_DEFAULT);
+	ev = (struct vpmu_lbr_event) { VPMU_LBR_EV_DEBUGCTL_WRITE, ON };
+	vpmu_lbr_step(&l, &ev, &e);
+	ev = (struct vpmu_lbr_event) { VPMU_LBR_EV_PMI, 0 };
+	vpmu_lbr_step(&l, &ev, &e);
+	KUNIT_EXPECT_FALSE(test, vpmu_lbr_frozen(&l));
+}
+
 static struct kunit_case lbr_test_cases[] = {
 	KUNIT_CASE_PARAM(lbr_test_steps, lbr_cases_gen_params),
 	KUNIT_CASE_PARAM(lbr_test_reset, lbr_reset_cases_gen_params),
 	KUNIT_CASE(lbr_test_policy_names),
 	KUNIT_CASE(lbr_test_hysteresis_valid),
+	KUNIT_CASE(lbr_test_frozen),
 	{}
 };
 
