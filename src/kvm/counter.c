@@ -14,7 +14,6 @@
 #include <linux/perf_event.h>
 #include <linux/preempt.h>
 #include <linux/static_call.h>
-#include <asm/irqflags.h>
 #include <asm/perf_event.h>
 
 #include <hook/hook.h>
@@ -216,14 +215,11 @@ static void vpmu_pmc_count(struct kvm_pmc *pmc, bool sleepable)
 	}
 }
 
-/*
- * preemptible(), but for the paravirt call irqs_disabled() is on 6.1 (an
- * indirect call until boot patches it): KVM hosts read EFLAGS natively.
- */
+/* preemptible(), with irqs_disabled() read natively (vpmu_irqs_on()). */
 static bool vpmu_may_sleep(void)
 {
 	return IS_ENABLED(CONFIG_PREEMPT_COUNT) && !preempt_count() &&
-	       (native_save_fl() & X86_EFLAGS_IF);
+	       vpmu_irqs_on();
 }
 
 void vpmu_overflow_trigger_event(struct vpmu_vcpu *v, u64 perf_hw_id)

@@ -18,7 +18,6 @@
 #include <linux/kvm_host.h>
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
-#include <asm/irqflags.h>
 #include <asm/msr-index.h>
 #include <asm/perf_event.h>
 
@@ -30,26 +29,6 @@
 #include "vpmu_trace.h"
 
 #define VPMU_VLBR	INTEL_PMC_IDX_FIXED_VLBR
-
-/*
- * Interrupts off and back, natively: with PARAVIRT_XXL (both Debian
- * kernels) local_irq_save() calls through pv_ops, an indirect call, and
- * a KVM host is never the Xen PV guest those calls exist for.  Neither
- * kernel traces irq flags (TRACE_IRQFLAGS), so nothing else is skipped.
- */
-static __always_inline unsigned long vpmu_lbr_irq_save(void)
-{
-	unsigned long flags = native_save_fl();
-
-	native_irq_disable();
-	return flags;
-}
-
-static __always_inline void vpmu_lbr_irq_restore(unsigned long flags)
-{
-	if (flags & X86_EFLAGS_IF)
-		native_irq_enable();
-}
 
 /*
  * The version whose freeze the guest gets.  pmu_v5 serves LBR_FRZ from
@@ -141,10 +120,10 @@ static bool vpmu_lbr_step_atomic(struct vpmu_vcpu *v,
 
 static void vpmu_lbr_sync_hw_irqsafe(struct vpmu_vcpu *v)
 {
-	unsigned long flags = vpmu_lbr_irq_save();
+	unsigned long flags = vpmu_irq_save();
 
 	vpmu_lbr_sync_hw(v);
-	vpmu_lbr_irq_restore(flags);
+	vpmu_irq_restore(flags);
 }
 
 static bool vpmu_lbr_step_irqsafe(struct vpmu_vcpu *v,
@@ -153,9 +132,9 @@ static bool vpmu_lbr_step_irqsafe(struct vpmu_vcpu *v,
 	unsigned long flags;
 	bool released;
 
-	flags = vpmu_lbr_irq_save();
+	flags = vpmu_irq_save();
 	released = vpmu_lbr_step_atomic(v, type, value);
-	vpmu_lbr_irq_restore(flags);
+	vpmu_irq_restore(flags);
 	return released;
 }
 
@@ -256,10 +235,10 @@ static int vpmu_lbr_debugctl_write(struct vpmu_vcpu *v, struct msr_data *msr)
 	int ret;
 
 	if (!may_create)
-		flags = vpmu_lbr_irq_save();
+		flags = vpmu_irq_save();
 	ret = static_call(vpmu_orig_set_msr)(v->vcpu, msr);
 	if (may_create) {
-		flags = vpmu_lbr_irq_save();
+		flags = vpmu_irq_save();
 		if (pmu->event_count > count) {
 			l->kvm = VPMU_LBR_KVM_UNSURE;
 			l->cause = VPMU_LBR_EV_DEBUGCTL_WRITE;
@@ -268,7 +247,7 @@ static int vpmu_lbr_debugctl_write(struct vpmu_vcpu *v, struct msr_data *msr)
 	}
 	if (!ret)
 		vpmu_lbr_step_atomic(v, VPMU_LBR_EV_DEBUGCTL_WRITE, msr->data);
-	vpmu_lbr_irq_restore(flags);
+	vpmu_irq_restore(flags);
 	return ret;
 }
 
@@ -285,13 +264,13 @@ static int vpmu_lbr_status_write(struct vpmu_vcpu *v, struct msr_data *msr)
 	unsigned long flags;
 	bool frz;
 
-	flags = vpmu_lbr_irq_save();
+	flags = vpmu_irq_save();
 	frz = test_bit(GLOBAL_STATUS_LBRS_FROZEN_BIT, status);
 	if (frz != v->lbr.m.lbr_frz)
 		vpmu_lbr_step_atomic(v, frz ? VPMU_LBR_EV_STATUS_SET :
 					      VPMU_LBR_EV_STATUS_RESET,
 				     VPMU_STATUS_LBR_FRZ);
-	vpmu_lbr_irq_restore(flags);
+	vpmu_irq_restore(flags);
 	return ret;
 }
 
