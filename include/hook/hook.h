@@ -301,6 +301,40 @@ int vpmu_hook_check_mirrors(struct vpmu_hook_table *t, const char *object,
 int vpmu_hook_resolve(struct vpmu_hook_table *t);
 
 /**
+ * struct vpmu_hook_callee - a function a module calls, not a hook
+ * @object: where @name lives: "vmlinux" or a module name
+ * @name: a function, or with @target a static call whose current
+ *	target is the function
+ * @target: NULL, or where that target must be ("vmlinux" or a module):
+ *	anything else is someone else's hook
+ * @orig_key: the user's static call that will reach it (VPMU_HOOK_ORIG())
+ * @orig_tramp: its trampoline
+ */
+struct vpmu_hook_callee {
+	const char *object;
+	const char *name;
+	const char *target;
+	struct static_call_key *orig_key;
+	void *orig_tramp;
+};
+
+/**
+ * vpmu_hook_callee() - point a static call of ours at a function found
+ *	by lookup
+ * @t: the table (@c->object and @c->target are pinned through it)
+ * @c: the function, and our static call
+ *
+ * A function found by lookup that is not exported may have had its ENDBR
+ * sealed: only a direct call, which a static call patches in, reaches it
+ * on IBT kernels.
+ *
+ * Return: 0, -ENOENT (no such symbol, or a static call without target),
+ * -EFAULT (not in @c->object), -EEXIST (a target outside @c->target);
+ * @t->why says which.
+ */
+int vpmu_hook_callee(struct vpmu_hook_table *t, const struct vpmu_hook_callee *c);
+
+/**
  * vpmu_hook_install() - install every hook, or none
  * @t: a resolved table
  *

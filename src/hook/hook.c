@@ -231,6 +231,44 @@ int vpmu_hook_resolve(struct vpmu_hook_table *t)
 	return 0;
 }
 
+/* Is @fn, the target of static call @name, in @target's text? */
+static bool vpmu_hook_target_ours(struct vpmu_hook_table *t, const char *name,
+				  void *fn, const char *target)
+{
+	if (vpmu_hook_is_function_of(t, target, fn))
+		return true;
+	snprintf(t->why, sizeof(t->why),
+		 "%s points to %pS, not into %s: hooked by someone else",
+		 name, fn, target);
+	return false;
+}
+
+int vpmu_hook_callee(struct vpmu_hook_table *t, const struct vpmu_hook_callee *c)
+{
+	char sym[128];
+	unsigned long addr;
+	void *fn;
+	int ret;
+
+	snprintf(sym, sizeof(sym), "%s%s", c->target ? "__SCK__" : "", c->name);
+	ret = vpmu_hook_symbol(t, c->object, sym, !c->target, &addr);
+	if (ret)
+		return ret;
+	fn = (void *)addr;
+	if (c->target) {
+		fn = READ_ONCE(((struct static_call_key *)addr)->func);
+		if (!fn) {
+			snprintf(t->why, sizeof(t->why), "%s has no target",
+				 c->name);
+			return -ENOENT;
+		}
+		if (!vpmu_hook_target_ours(t, c->name, fn, c->target))
+			return -EEXIST;
+	}
+	__static_call_update(c->orig_key, c->orig_tramp, fn);
+	return 0;
+}
+
 static int vpmu_hook_install_static(struct vpmu_hook_table *t, struct vpmu_hook *h)
 {
 	void *cur = READ_ONCE(h->key->func);
@@ -250,12 +288,8 @@ static int vpmu_hook_install_static(struct vpmu_hook_table *t, struct vpmu_hook 
 		snprintf(t->why, sizeof(t->why), "%s has no target", h->name);
 		return -ENOENT;
 	}
-	if (!vpmu_hook_is_function_of(t, h->target, cur)) {
-		snprintf(t->why, sizeof(t->why),
-			 "%s points to %pS, not into %s: hooked by someone else",
-			 h->name, cur, h->target);
+	if (!vpmu_hook_target_ours(t, h->name, cur, h->target))
 		return -EEXIST;
-	}
 	/* In place before any CPU can reach the wrapper (text_poke syncs). */
 	WRITE_ONCE(h->orig, cur);
 	__static_call_update(h->orig_key, h->orig_tramp, cur);

@@ -37,72 +37,23 @@ DEFINE_STATIC_CALL_NULL(vpmu_perf_get_hw_event_config, perf_get_hw_event_config)
 DEFINE_STATIC_CALL_NULL(vpmu_perf_event_read_value, perf_event_read_value);
 DEFINE_STATIC_CALL_NULL(vpmu_perf_event_read_local, perf_event_read_local);
 
-/**
- * struct vpmu_callee - a function the redirect calls, and how it is found
- * @object: "kvm" or "vmlinux"
- * @name: a static call of KVM's (its target is called), or a function
- * @key: @name is a static call, whose target must be in kvm_intel
- * @ours: our static call that reaches it
- * @tramp: its trampoline
- */
-struct vpmu_callee {
-	const char *object;
-	const char *name;
-	bool key;
-	struct static_call_key *ours;
-	void *tramp;
+/* What the redirect calls: KVM's op targets (vendor code) and exports. */
+static const struct vpmu_hook_callee vpmu_overflow_callees[] = {
+	{ "kvm", "kvm_x86_get_cpl", "kvm_intel",
+	  VPMU_HOOK_ORIG(vpmu_kvm_get_cpl) },
+	{ "kvm", "kvm_x86_pmu_pmc_idx_to_pmc", "kvm_intel",
+	  VPMU_HOOK_ORIG(vpmu_kvm_pmc_idx_to_pmc) },
+	{ "kvm", "kvm_x86_pmu_pmc_is_enabled", "kvm_intel",
+	  VPMU_HOOK_ORIG(vpmu_kvm_pmc_is_enabled) },
+	{ "kvm", "reprogram_counter", NULL,
+	  VPMU_HOOK_ORIG(vpmu_kvm_reprogram_counter) },
+	{ VPMU_HOOK_VMLINUX, "perf_get_hw_event_config", NULL,
+	  VPMU_HOOK_ORIG(vpmu_perf_get_hw_event_config) },
+	{ VPMU_HOOK_VMLINUX, "perf_event_read_value", NULL,
+	  VPMU_HOOK_ORIG(vpmu_perf_event_read_value) },
+	{ VPMU_HOOK_VMLINUX, "perf_event_read_local", NULL,
+	  VPMU_HOOK_ORIG(vpmu_perf_event_read_local) },
 };
-
-#define VPMU_CALLEE(obj, sym, is_key, call) {				\
-	.object = obj, .name = sym, .key = is_key,			\
-	.ours = &__SCK__##call,						\
-	.tramp = &__SCT__##call,					\
-}
-
-static const struct vpmu_callee vpmu_overflow_callees[] = {
-	VPMU_CALLEE("kvm", "kvm_x86_get_cpl", true, vpmu_kvm_get_cpl),
-	VPMU_CALLEE("kvm", "kvm_x86_pmu_pmc_idx_to_pmc", true,
-		    vpmu_kvm_pmc_idx_to_pmc),
-	VPMU_CALLEE("kvm", "kvm_x86_pmu_pmc_is_enabled", true,
-		    vpmu_kvm_pmc_is_enabled),
-	VPMU_CALLEE("kvm", "reprogram_counter", false,
-		    vpmu_kvm_reprogram_counter),
-	VPMU_CALLEE(VPMU_HOOK_VMLINUX, "perf_get_hw_event_config", false,
-		    vpmu_perf_get_hw_event_config),
-	VPMU_CALLEE(VPMU_HOOK_VMLINUX, "perf_event_read_value", false,
-		    vpmu_perf_event_read_value),
-	VPMU_CALLEE(VPMU_HOOK_VMLINUX, "perf_event_read_local", false,
-		    vpmu_perf_event_read_local),
-};
-
-static int vpmu_callee_resolve(const struct vpmu_callee *c)
-{
-	struct vpmu_hook_table *t = &vpmu_kvm_table;
-	unsigned long addr;
-	char sym[64];
-	void *fn;
-	int ret;
-
-	snprintf(sym, sizeof(sym), "%s%s", c->key ? "__SCK__" : "", c->name);
-	ret = vpmu_hook_symbol(t, c->object, sym, !c->key, &addr);
-	if (ret)
-		return ret;
-	fn = c->key ? READ_ONCE(((struct static_call_key *)addr)->func) :
-		      (void *)addr;
-	if (c->key && !fn) {
-		snprintf(t->why, sizeof(t->why), "%s has no target", c->name);
-		return -ENOENT;
-	}
-	/* Vendor code, as for the hooks: anything else is not 6.1's path. */
-	if (c->key && !vpmu_hook_is_function_of(t, "kvm_intel", fn)) {
-		snprintf(t->why, sizeof(t->why),
-			 "%s points to %pS, not into %s: hooked by someone else",
-			 c->name, fn, "kvm_intel");
-		return -EEXIST;
-	}
-	__static_call_update(c->ours, c->tramp, fn);
-	return 0;
-}
 
 int vpmu_overflow_load(void)
 {
@@ -112,7 +63,7 @@ int vpmu_overflow_load(void)
 	if (!vpmu_feature(VPMU_EXT_OVERFLOW))
 		return 0;
 	for (i = 0; i < ARRAY_SIZE(vpmu_overflow_callees); i++) {
-		ret = vpmu_callee_resolve(&vpmu_overflow_callees[i]);
+		ret = vpmu_hook_callee(&vpmu_kvm_table, &vpmu_overflow_callees[i]);
 		if (ret)
 			return ret;
 	}

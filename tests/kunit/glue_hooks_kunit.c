@@ -185,6 +185,33 @@ static void hooks_test_engine_foreign(struct kunit *test)
 	static_call_update(vpmu_kunit_op, jiffies_to_msecs);
 }
 
+/*
+ * A function the glue calls, found by lookup: reached through a static
+ * call of ours, left alone when it is not there.
+ */
+static void hooks_test_callee(struct kunit *test)
+{
+	struct vpmu_hook_callee c = {
+		VPMU_HOOK_VMLINUX, "jiffies_to_msecs", NULL,
+		VPMU_HOOK_ORIG(vpmu_kunit_orig),
+	};
+	struct vpmu_hook_table t = { .hooks = NULL, .nr = 0 };
+	unsigned long j = msecs_to_jiffies(1000);
+
+	KUNIT_ASSERT_EQ(test, vpmu_hook_lookup_init(), 0);
+	static_call_update(vpmu_kunit_orig, hooks_test_wrapper);
+	c.name = "vpmu_no_such_function";
+	KUNIT_EXPECT_EQ(test, vpmu_hook_callee(&t, &c), -ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, STATIC_CALL_KEY(vpmu_kunit_orig).func,
+			    (void *)hooks_test_wrapper);
+	c.name = "jiffies_to_msecs";
+	KUNIT_EXPECT_EQ(test, vpmu_hook_callee(&t, &c), 0);
+	KUNIT_EXPECT_PTR_EQ(test, STATIC_CALL_KEY(vpmu_kunit_orig).func,
+			    (void *)jiffies_to_msecs);
+	KUNIT_EXPECT_EQ(test, static_call(vpmu_kunit_orig)(j), 1000U);
+	vpmu_hook_release(&t);
+}
+
 DECLARE_STATIC_CALL(vpmu_kallsyms_lookup_name, kallsyms_lookup_name);
 
 /* kallsyms_lookup_name() is sealed on IBT kernels: reached directly. */
@@ -210,6 +237,7 @@ static struct kunit_case hooks_test_cases[] = {
 	KUNIT_CASE(hooks_test_engine_needs_orig),
 	KUNIT_CASE(hooks_test_engine_foreign),
 	KUNIT_CASE(hooks_test_lookup_static_call),
+	KUNIT_CASE(hooks_test_callee),
 	{}
 };
 
