@@ -291,41 +291,42 @@ u64 vpmu_caps_inuse(const struct vpmu_vcpu *v)
 				 pmu->pebs_enable);
 }
 
-bool vpmu_caps_get_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret)
+/*
+ * The MSRs pmu_v5 answers for: an absent fixed counter's (a #GP, though
+ * KVM's msr_idx_to_pmc() still resolves it) and the v4 MSRs KVM lacks.
+ * Return: 1 for a #GP, 0 for one served here, -1 for KVM's.
+ */
+static int vpmu_caps_claim(const struct vpmu_vcpu *v, u32 msr)
 {
 	if (!v->v5)
-		return false;
-	if (vpmu_caps_fixed_msr_absent(v, msr->index)) {
-		*ret = 1;
-		return true;
-	}
-	if (!vpmu_caps_is_valid_msr(v, msr->index))
-		return false;
+		return -1;
+	if (vpmu_caps_fixed_msr_absent(v, msr))
+		return 1;
+	return vpmu_caps_is_valid_msr(v, msr) ? 0 : -1;
+}
+
+bool vpmu_caps_get_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret)
+{
+	*ret = vpmu_caps_claim(v, msr->index);
 	/* GLOBAL_STATUS_SET reads 0; GLOBAL_INUSE is computed. */
-	msr->data = msr->index == VPMU_MSR_GLOBAL_INUSE ? vpmu_caps_inuse(v) : 0;
-	*ret = 0;
-	return true;
+	if (!*ret)
+		msr->data = msr->index == VPMU_MSR_GLOBAL_INUSE ?
+			    vpmu_caps_inuse(v) : 0;
+	return *ret >= 0;
 }
 
 bool vpmu_caps_set_msr(struct vpmu_vcpu *v, struct msr_data *msr, int *ret)
 {
 	struct kvm_pmu *pmu = &v->vcpu->arch.pmu;
 
-	if (!v->v5)
-		return false;
-	if (vpmu_caps_fixed_msr_absent(v, msr->index)) {
-		*ret = 1;
+	*ret = vpmu_caps_claim(v, msr->index);
+	if (*ret)
+		return *ret > 0;
+	/* GLOBAL_INUSE is read-only; GLOBAL_STATUS_SET #GPs reserved bits. */
+	*ret = msr->index == VPMU_MSR_GLOBAL_INUSE ||
+	       (msr->data & ~vpmu_caps_status_set_valid(v));
+	if (*ret)
 		return true;
-	}
-	if (!vpmu_caps_is_valid_msr(v, msr->index))
-		return false;
-	*ret = 1;
-	/* GLOBAL_INUSE is read-only. */
-	if (msr->index == VPMU_MSR_GLOBAL_INUSE)
-		return true;
-	if (msr->data & ~vpmu_caps_status_set_valid(v))
-		return true;
-	*ret = 0;
 	pmu->global_status |= msr->data;
 	vpmu_vcpu_stat_inc(v, VPMU_STAT_STATUS_SETS);
 	trace_kvm_vpmu_ext_status_set(v->vcpu, msr->data, pmu->global_status);
