@@ -93,13 +93,14 @@ void vpmu_wrap_vcpu_free(struct kvm_vcpu *vcpu)
 {
 	int idx = vpmu_hook_enter(VPMU_H_VCPU_FREE);
 	struct vpmu_vcpu *v = vpmu_vcpu_find(vcpu);
-	bool pinned = v && v->pinned;
 
 	/*
 	 * Before the original: KVM calls the PMU reset op only after
 	 * vcpu_free, so later is too late to find the vCPU whole.
 	 */
-	trace_kvm_vpmu_ext_vcpu_free(vcpu, vpmu_vcpu_free(vcpu), pinned);
+	trace_kvm_vpmu_ext_vcpu_free(vcpu, v, v && v->pinned);
+	if (v)
+		vpmu_vcpu_free(vcpu);
 	static_call(vpmu_orig_vcpu_free)(vcpu);
 	vpmu_hook_exit(idx);
 }
