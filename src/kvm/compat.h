@@ -85,30 +85,33 @@ static_assert(ARRAY_SIZE(vpmu_kvm_pmu_op_keys) == VPMU_KVM_PMU_OP_NR);
 #define VPMU_KVM_PMU_OP_OFFSET(op)	(VPMU_KVM_PMU_OP_##op * sizeof(void *))
 
 /*
- * A hook on KVM's static call kvm_x86_pmu_<op> (mirror kvm_pmu_ops) or
- * kvm_x86_<op> (mirror kvm_x86_ops), whose target lives in @tgt.
+ * A hook on the static call @sc of @obj, whose target lives in @tgt;
+ * @mir is the struct that mirrors it (NULL for none), @off the member.
  */
-#define VPMU_KVM_PMU_HOOK(op, tgt, wrap, orig, fl) {			\
+#define VPMU_KVM_HOOK(sc, obj, tgt, wrap, orig, mir, off, fl) {	\
 	.kind = VPMU_HOOK_STATIC_CALL,					\
-	.name = "kvm_x86_pmu_" #op,					\
-	.object = "kvm",						\
+	.name = sc,							\
+	.object = obj,							\
 	.target = tgt,							\
 	.wrapper = wrap,						\
 	VPMU_HOOK_ORIG(orig),						\
-	.mirror = "kvm_pmu_ops",					\
-	.mirror_offset = VPMU_KVM_PMU_OP_OFFSET(op),			\
+	.mirror = mir,							\
+	.mirror_offset = off,						\
 	.flags = fl,							\
 }
 
-#define VPMU_KVM_X86_HOOK(op, tgt, wrap, orig) {			\
-	.kind = VPMU_HOOK_STATIC_CALL,					\
-	.name = "kvm_x86_" #op,						\
-	.object = "kvm",						\
-	.target = tgt,							\
-	.wrapper = wrap,						\
-	VPMU_HOOK_ORIG(orig),						\
-	.mirror = "kvm_x86_ops",					\
-	.mirror_offset = offsetof(struct kvm_x86_ops, op),		\
-}
+/* KVM's kvm_x86_pmu_<op> (mirror kvm_pmu_ops), kvm_x86_<op> (kvm_x86_ops). */
+#define VPMU_KVM_PMU_HOOK(op, tgt, wrap, orig, fl)			\
+	VPMU_KVM_HOOK("kvm_x86_pmu_" #op, "kvm", tgt, wrap, orig,	\
+		      "kvm_pmu_ops", VPMU_KVM_PMU_OP_OFFSET(op), fl)
+#define VPMU_KVM_X86_HOOK(op, tgt, wrap, orig)				\
+	VPMU_KVM_HOOK("kvm_x86_" #op, "kvm", tgt, wrap, orig,		\
+		      "kvm_x86_ops", offsetof(struct kvm_x86_ops, op), 0)
+
+/* Perf's x86_pmu_guest_get_msrs, before every VM-entry: interrupts off. */
+#define VPMU_GUEST_GET_MSRS_HOOK(wrap, orig)				\
+	VPMU_KVM_HOOK("x86_pmu_guest_get_msrs", VPMU_HOOK_VMLINUX,	\
+		      VPMU_HOOK_VMLINUX, wrap, orig, NULL, 0,		\
+		      VPMU_HOOK_ATOMIC)
 
 #endif /* VPMU_KVM_COMPAT_H */

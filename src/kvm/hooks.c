@@ -305,15 +305,9 @@ static const struct vpmu_hook vpmu_hook_desc[VPMU_H_NR] = {
 	[VPMU_H_PMU_CLEANUP] = VPMU_PMU_OP_HOOK(cleanup, VPMU_HOOK_OPTIONAL),
 	[VPMU_H_GET_MSR] = VPMU_X86_OP_HOOK(get_msr),
 	[VPMU_H_SET_MSR] = VPMU_X86_OP_HOOK(set_msr),
-	[VPMU_H_GUEST_GET_MSRS] = {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = "x86_pmu_guest_get_msrs",
-		.object = VPMU_HOOK_VMLINUX,
-		.target = VPMU_HOOK_VMLINUX,
-		.wrapper = vpmu_wrap_guest_get_msrs,
-		VPMU_HOOK_ORIG(vpmu_orig_guest_get_msrs),
-		.flags = VPMU_HOOK_ATOMIC,
-	},
+	[VPMU_H_GUEST_GET_MSRS] =
+		VPMU_GUEST_GET_MSRS_HOOK(vpmu_wrap_guest_get_msrs,
+					 vpmu_orig_guest_get_msrs),
 #if VPMU_KVM_NEEDS_TRIGGER_EVENT_REDIRECT
 	[VPMU_H_TRIGGER_EVENT] = {
 		.kind = VPMU_HOOK_FTRACE,

@@ -184,15 +184,9 @@ static void live_describe(void)
 	h[LIVE_H_GET_MSR] = (struct vpmu_hook)
 		VPMU_KVM_X86_HOOK(get_msr, target, live_get_msr,
 				  live_orig_get_msr);
-	h[LIVE_H_GUEST_GET_MSRS] = (struct vpmu_hook) {
-		.kind = VPMU_HOOK_STATIC_CALL,
-		.name = "x86_pmu_guest_get_msrs",
-		.object = VPMU_HOOK_VMLINUX,
-		.target = VPMU_HOOK_VMLINUX,
-		.wrapper = live_guest_get_msrs,
-		VPMU_HOOK_ORIG(live_orig_guest_get_msrs),
-		.flags = VPMU_HOOK_ATOMIC,
-	};
+	h[LIVE_H_GUEST_GET_MSRS] = (struct vpmu_hook)
+		VPMU_GUEST_GET_MSRS_HOOK(live_guest_get_msrs,
+					 live_orig_guest_get_msrs);
 	h[LIVE_H_TRIGGER_EVENT] = (struct vpmu_hook) {
 		.kind = VPMU_HOOK_FTRACE,
 		.name = "kvm_pmu_trigger_event",
